@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { analysisContentSchema } from './task-types/analysis';
+import { watermarkContentSchema } from './task-types/watermark';
+
+/**
+ * The major version of the message envelope. A worker accepts every message of its major
+ * version and ignores fields it does not know; a breaking change bumps this number.
+ */
+export const TASK_PAYLOAD_VERSION = 1;
+
+const envelopeFields = {
+  v: z.literal(TASK_PAYLOAD_VERSION),
+  id: z.uuid(),
+  created_at: z.iso.datetime({ offset: true }),
+  retry_count: z.number().int().min(0).describe('Retryable failures so far; the worker increments it on each retry'),
+};
+
+/**
+ * The TaskPayload envelope: the body of every task message. `task_type` selects the content
+ * schema. Objects are lenient (unknown fields are dropped), so a rolling deploy that adds an
+ * optional field never dead-letters healthy tasks.
+ */
+export const taskPayloadSchema = z.discriminatedUnion('task_type', [
+  z.object({ ...envelopeFields, task_type: z.literal('watermark'), content: watermarkContentSchema }),
+  z.object({ ...envelopeFields, task_type: z.literal('analysis'), content: analysisContentSchema }),
+]);
+export type TaskPayload = z.infer<typeof taskPayloadSchema>;
+
+export type DecodeResult =
+  | { ok: true; payload: TaskPayload }
+  | { ok: false; reason: 'not_json' | 'invalid'; message: string; issues: z.core.$ZodIssue[] };
+
+/** Serialises a payload after validating it, so nothing invalid is ever published. */
+export function encodeTaskPayload(payload: TaskPayload): string {
+  return JSON.stringify(taskPayloadSchema.parse(payload));
+}
+
+/** Parses and validates a message body. Never throws: a bad message is a value to dead-letter. */
+export function decodeTaskPayload(body: Uint8Array | string): DecodeResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof body === 'string' ? body : new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch (err) {
+    return { ok: false, reason: 'not_json', message: `body is not UTF-8 JSON: ${String(err)}`, issues: [] };
+  }
+  const parsed = taskPayloadSchema.safeParse(json);
+  if (!parsed.success) {
+    return { ok: false, reason: 'invalid', message: z.prettifyError(parsed.error), issues: parsed.error.issues };
+  }
+  return { ok: true, payload: parsed.data };
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { ERROR_CODE_NAMES } from './error-codes';
+import { TASK_TYPES } from './task-types/index';
+
+export const TASK_STATUSES = ['queued', 'processing', 'retrying', 'succeeded', 'failed'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/**
+ * The only moves a record may make. `succeeded` is final; `failed` goes back to `queued` only by
+ * an explicit re-drive or a client's retry of a `not_accepted` task. `processing → processing` is
+ * a redelivery; `processing → queued` is a task released by a worker's graceful shutdown.
+ */
+export const TASK_TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
+  queued: ['processing', 'failed'],
+  processing: ['processing', 'retrying', 'succeeded', 'failed', 'queued'],
+  retrying: ['processing', 'failed'],
+  succeeded: [],
+  failed: ['queued'],
+};
+
+export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
+  return TASK_TRANSITIONS[from].includes(to);
+}
+
+export function isTerminalStatus(status: TaskStatus): boolean {
+  return status === 'succeeded' || status === 'failed';
+}
+
+export const taskErrorSchema = z.object({
+  code: z.enum(ERROR_CODE_NAMES),
+  message: z.string(),
+});
+export type TaskError = z.infer<typeof taskErrorSchema>;
+
+/** Where a finished task's output lives; each task type adds its own fields. */
+export const taskResultRefSchema = z.looseObject({
+  output_key: z.string(),
+  content_type: z.string(),
+});
+export type TaskResultRef = z.infer<typeof taskResultRefSchema>;
+
+/** The task record served by `GET /v1/tasks/:id`. */
+export const taskRecordSchema = z.object({
+  id: z.uuid(),
+  task_type: z.enum(TASK_TYPES),
+  status: z.enum(TASK_STATUSES),
+  attempts: z.number().int().min(0).describe('Times a worker started the task'),
+  created_at: z.iso.datetime({ offset: true }),
+  updated_at: z.iso.datetime({ offset: true }),
+  started_at: z.iso.datetime({ offset: true }).optional(),
+  finished_at: z.iso.datetime({ offset: true }).optional(),
+  next_attempt_at: z.iso.datetime({ offset: true }).optional().describe('When a retrying task runs again'),
+  progress: z.number().min(0).max(1).optional(),
+  result: taskResultRefSchema.optional(),
+  error: taskErrorSchema.optional(),
+});
+export type TaskRecord = z.infer<typeof taskRecordSchema>;

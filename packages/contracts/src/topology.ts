@@ -1,0 +1,178 @@
+import { TASK_TYPES, type TaskType } from './task-types/index';
+
+/**
+ * The queue topology as data. Every API and worker asserts it on every (re)connect, so it must
+ * be idempotent and must never change an existing queue's arguments between releases: RabbitMQ
+ * answers a changed argument with 406 and closes the channel. What is tunable (attempt limits,
+ * backoff, time limits) lives in the application, never in these arguments.
+ */
+
+export type ExchangeType = 'direct' | 'topic' | 'fanout';
+
+export interface ExchangeSpec {
+  readonly name: string;
+  readonly type: ExchangeType;
+}
+
+export type QueueRole = 'work' | 'delay' | 'dead_letter' | 'dead_letter_events';
+
+export interface QueueSpec {
+  readonly name: string;
+  readonly role: QueueRole;
+  /** Set for `work` queues. */
+  readonly taskType?: TaskType;
+  /** Set for `delay` queues: the level of the delay cascade. */
+  readonly delayLevel?: number;
+  /** Declared explicitly (never relying on a broker version's defaults). */
+  readonly arguments: Readonly<Record<string, string | number>>;
+}
+
+export interface BindingSpec {
+  /** A queue is bound to an exchange, or an exchange to an exchange. */
+  readonly destinationType: 'queue' | 'exchange';
+  readonly destination: string;
+  readonly source: string;
+  readonly pattern: string;
+}
+
+export interface Topology {
+  readonly prefix: string;
+  readonly exchanges: readonly ExchangeSpec[];
+  readonly queues: readonly QueueSpec[];
+  readonly bindings: readonly BindingSpec[];
+  /** The direct exchange tasks are published to, with the task type as routing key. */
+  readonly taskExchange: string;
+  /** The fanout exchange that receives every dead letter. */
+  readonly deadLetterExchange: string;
+  /** Holds dead letters until they are listed, re-driven or purged. */
+  readonly deadLetterQueue: string;
+  /** A copy of each dead letter, consumed by workers to mark records `failed`. */
+  readonly deadLetterEventsQueue: string;
+  /** The exchange a delayed retry is published to (the top of the delay cascade). */
+  readonly delayEntryExchange: string;
+  readonly workQueues: Readonly<Record<TaskType, string>>;
+  readonly delay: { readonly unitMs: number; readonly levels: number };
+}
+
+/** Quorum queues count every requeue toward this before RabbitMQ 4.3; workers stop well before it. */
+export const BROKER_DELIVERY_LIMIT = 50;
+
+/** Delay cascade: level k holds a message for DELAY_UNIT_MS × 2^k; 20 levels reach ~29 hours. */
+export const DELAY_UNIT_MS = 100;
+export const DELAY_LEVELS = 20;
+export const MAX_DELAY_MS = DELAY_UNIT_MS * (2 ** DELAY_LEVELS - 1);
+
+export const DEFAULT_PREFIX = 'offload';
+const PREFIX_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
+
+const QUORUM_WITH_DEAD_LETTERS = {
+  'x-queue-type': 'quorum',
+  'x-dead-letter-strategy': 'at-least-once',
+  // at-least-once dead-lettering requires reject-publish overflow.
+  'x-overflow': 'reject-publish',
+} as const;
+
+function delayExchange(prefix: string, level: number): string {
+  return `${prefix}.delay.${level}`;
+}
+
+/** Builds the topology for a name prefix (`offload` in production, `test-<uuid>` in tests). */
+export function buildTopology(prefix: string = DEFAULT_PREFIX): Topology {
+  if (!PREFIX_PATTERN.test(prefix)) {
+    throw new RangeError(`queue prefix ${JSON.stringify(prefix)} must match ${String(PREFIX_PATTERN)}`);
+  }
+  const taskExchange = `${prefix}.tasks`;
+  const deadLetterExchange = `${prefix}.dead`;
+  const deadLetterQueue = `${prefix}.dead-letter`;
+  const deadLetterEventsQueue = `${prefix}.dead-letter.events`;
+  const delayOutExchange = `${prefix}.delay.out`;
+
+  const workQueues = Object.fromEntries(TASK_TYPES.map((t) => [t, `${prefix}.task.${t}`])) as Record<TaskType, string>;
+
+  const exchanges: ExchangeSpec[] = [
+    { name: taskExchange, type: 'direct' },
+    { name: deadLetterExchange, type: 'fanout' },
+    { name: delayOutExchange, type: 'topic' },
+  ];
+  const queues: QueueSpec[] = [];
+  const bindings: BindingSpec[] = [];
+
+  for (const taskType of TASK_TYPES) {
+    queues.push({
+      name: workQueues[taskType],
+      role: 'work',
+      taskType,
+      arguments: {
+        ...QUORUM_WITH_DEAD_LETTERS,
+        'x-dead-letter-exchange': deadLetterExchange,
+        'x-delivery-limit': BROKER_DELIVERY_LIMIT,
+      },
+    });
+    bindings.push({ destinationType: 'queue', destination: workQueues[taskType], source: taskExchange, pattern: taskType });
+    // A delayed message leaves the cascade with routing key `<bits>.<task_type>`.
+    bindings.push({
+      destinationType: 'queue',
+      destination: workQueues[taskType],
+      source: delayOutExchange,
+      pattern: `#.${taskType}`,
+    });
+  }
+
+  queues.push(
+    { name: deadLetterQueue, role: 'dead_letter', arguments: { 'x-queue-type': 'quorum' } },
+    { name: deadLetterEventsQueue, role: 'dead_letter_events', arguments: { 'x-queue-type': 'quorum' } },
+  );
+  bindings.push(
+    { destinationType: 'queue', destination: deadLetterQueue, source: deadLetterExchange, pattern: '' },
+    { destinationType: 'queue', destination: deadLetterEventsQueue, source: deadLetterExchange, pattern: '' },
+  );
+
+  // Delayed retries without head-of-line blocking: a queue with a fixed TTL expires in FIFO
+  // order, so each level holds messages for one fixed time and a message visits the levels whose
+  // bit is set in its delay. Routing key: one 0/1 word per level (highest first), then task type.
+  for (let level = DELAY_LEVELS - 1; level >= 0; level--) {
+    const exchange = delayExchange(prefix, level);
+    const next = level === 0 ? delayOutExchange : delayExchange(prefix, level - 1);
+    const skip = '*.'.repeat(DELAY_LEVELS - 1 - level);
+    exchanges.push({ name: exchange, type: 'topic' });
+    queues.push({
+      name: exchange,
+      role: 'delay',
+      delayLevel: level,
+      arguments: {
+        ...QUORUM_WITH_DEAD_LETTERS,
+        'x-message-ttl': DELAY_UNIT_MS * 2 ** level,
+        'x-dead-letter-exchange': next,
+      },
+    });
+    bindings.push({ destinationType: 'queue', destination: exchange, source: exchange, pattern: `${skip}1.#` });
+    bindings.push({ destinationType: 'exchange', destination: next, source: exchange, pattern: `${skip}0.#` });
+  }
+
+  return {
+    prefix,
+    exchanges,
+    queues,
+    bindings,
+    taskExchange,
+    deadLetterExchange,
+    deadLetterQueue,
+    deadLetterEventsQueue,
+    delayEntryExchange: delayExchange(prefix, DELAY_LEVELS - 1),
+    workQueues,
+    delay: { unitMs: DELAY_UNIT_MS, levels: DELAY_LEVELS },
+  };
+}
+
+/**
+ * The routing key that sends a message through the delay cascade for `delayMs` (rounded up to
+ * the cascade's unit, capped at its maximum) and then to the work queue of `taskType`.
+ */
+export function delayRoutingKey(delayMs: number, taskType: TaskType): string {
+  const units = Math.min(Math.max(Math.ceil(delayMs / DELAY_UNIT_MS), 0), 2 ** DELAY_LEVELS - 1);
+  const bits: string[] = [];
+  for (let level = DELAY_LEVELS - 1; level >= 0; level--) {
+    bits.push(Math.floor(units / 2 ** level) % 2 === 1 ? '1' : '0');
+  }
+  return `${bits.join('.')}.${taskType}`;
+}

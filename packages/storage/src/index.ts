@@ -1,0 +1,9 @@
+export type {
+  BlobStore,
+  PutBlobOptions,
+  RecordStore,
+  RecordUpdate,
+  Storage,
+  UpdateOutcome,
+} from './storage';
+export { assertSafeKey, isUploadKey, newUploadKey, outputKey } from './keys';

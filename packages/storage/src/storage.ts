@@ -1,0 +1,55 @@
+import type { Readable } from 'node:stream';
+import type { TaskRecord } from '@offload/contracts';
+
+/**
+ * The narrow storage interface. Handlers and routes see only these two stores, so an object
+ * store (S3-compatible) for blobs or a database for records can stand behind them later.
+ */
+
+export interface PutBlobOptions {
+  /** Reject (and leave nothing behind) once the source passes this many bytes. */
+  maxBytes?: number;
+}
+
+export interface BlobStore {
+  /**
+   * Stores `source` under `key` atomically: readers see the whole blob or none. Writing the same
+   * key again replaces it, so a redelivered task rewrites the same output.
+   */
+  put(key: string, source: Readable | Uint8Array, options?: PutBlobOptions): Promise<{ bytes: number }>;
+  /** The whole blob in memory. Throws `BlobNotFoundError` (code `missing_upload`) when absent. */
+  read(key: string): Promise<Buffer>;
+  /** A stream of the blob and its size. Throws `BlobNotFoundError` when absent. */
+  open(key: string): Promise<{ stream: Readable; bytes: number }>;
+  exists(key: string): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  /** A local file path for engines that read files themselves; undefined when the store has none. */
+  localPath(key: string): string | undefined;
+}
+
+export type RecordUpdate = (current: TaskRecord) => TaskRecord | undefined;
+
+export type UpdateOutcome =
+  | { applied: true; record: TaskRecord }
+  /** `update` returned undefined, or asked for a move TASK_TRANSITIONS does not allow. */
+  | { applied: false; reason: 'unchanged' | 'transition_not_allowed'; record: TaskRecord }
+  | { applied: false; reason: 'not_found'; record: undefined };
+
+export interface RecordStore {
+  /** Creates a record; returns false (and changes nothing) when one with that id exists. */
+  create(record: TaskRecord): Promise<boolean>;
+  get(id: string): Promise<TaskRecord | undefined>;
+  /**
+   * Reads, applies `update` and writes, atomically with respect to every other writer (other
+   * processes included). A move that TASK_TRANSITIONS does not allow is refused, so no late or
+   * duplicate write can move a record backwards.
+   */
+  update(id: string, update: RecordUpdate): Promise<UpdateOutcome>;
+}
+
+export interface Storage {
+  readonly blobs: BlobStore;
+  readonly records: RecordStore;
+  /** Throws unless the store can be written now (readiness). */
+  checkWritable(): Promise<void>;
+}
