@@ -7,3 +7,5 @@ export type {
   UpdateOutcome,
 } from './storage';
 export { assertSafeKey, isUploadKey, newUploadKey, outputKey } from './keys';
+export { createFsStorage, type FsStorageOptions } from './fs-storage';
+export { BlobNotFoundError } from './blob-not-found-error';

@@ -1,0 +1,35 @@
+import { OffloadError } from '@offload/contracts';
+
+/** The broker did not confirm a publish (down, timed out, buffer full, unroutable): not accepted. */
+export class NotAcceptedError extends OffloadError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('broker_unavailable', message, { ...options, retryable: true });
+    this.name = 'NotAcceptedError';
+  }
+}
+
+/** RabbitMQ cannot be reached at start-up. Its message is the one line `main` prints. */
+export class BrokerUnreachableError extends OffloadError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('broker_unavailable', message, { ...options, retryable: true });
+    this.name = 'BrokerUnreachableError';
+  }
+}
+
+/**
+ * The broker closed a channel with a code no reconnect can fix (403 access refused, 404 not
+ * found, 406 precondition failed: for example a queue declared with different arguments). This
+ * is a bug or a configuration fault, so it stops loudly. Same list as acm's IRRECOVERABLE_ERRORS.
+ */
+export const IRRECOVERABLE_AMQP_CODES: readonly number[] = [403, 404, 406, 501, 502, 503, 504, 530, 540, 541];
+
+export function amqpCloseCode(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const code: unknown = Reflect.get(err, 'code');
+  return typeof code === 'number' ? code : undefined;
+}
+
+export function isIrrecoverableChannelError(err: unknown): boolean {
+  const code = amqpCloseCode(err);
+  return code !== undefined && IRRECOVERABLE_AMQP_CODES.includes(code);
+}

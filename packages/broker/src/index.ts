@@ -1,0 +1,11 @@
+export { connectBroker, waitForBroker, redactUrl, reconnectDelayMs, type AmqpConnectionManager, type BrokerConnectionOptions } from './connect';
+export { assertTopology, deleteTopology } from './assert-topology';
+export { createPublisher, type Publisher, type PublisherOptions, type PublishMessage } from './publisher';
+export { createSubscriber, type Delivery, type Subscriber, type SubscriberOptions } from './subscriber';
+export {
+  NotAcceptedError,
+  BrokerUnreachableError,
+  IRRECOVERABLE_AMQP_CODES,
+  amqpCloseCode,
+  isIrrecoverableChannelError,
+} from './errors';

@@ -1,0 +1,118 @@
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, Message } from 'amqplib';
+import type { Topology } from '@offload/contracts';
+import type { Logger } from '@offload/telemetry';
+import type { AmqpConnectionManager } from './connect';
+import { assertTopology } from './assert-topology';
+import { NotAcceptedError } from './errors';
+
+export interface PublisherOptions {
+  manager: AmqpConnectionManager;
+  topology: Topology;
+  logger: Logger;
+  /** A publish not confirmed within this time is not accepted. @defaultValue 5000 */
+  publishTimeoutMs?: number;
+  /** Publishes waiting for a channel beyond this are refused at once (bounded memory). @defaultValue 1000 */
+  maxBufferedPublishes?: number;
+}
+
+export interface PublishMessage {
+  exchange: string;
+  routingKey: string;
+  body: Buffer;
+  /** The task id. */
+  messageId: string;
+  /** The task type. */
+  type: string;
+  headers?: Record<string, string | number | boolean>;
+}
+
+export interface Publisher {
+  /**
+   * Publishes persistent and mandatory, and resolves only once the broker confirmed it. Throws
+   * NotAcceptedError when there is no connection, the buffer is full, the confirm does not come
+   * in time, the broker nacks it, or no queue was bound to take it.
+   */
+  publish(message: PublishMessage): Promise<void>;
+  /** True while a confirm channel is open. */
+  isReady(): boolean;
+  /** Resolves once the channel is open and the topology asserted. */
+  waitForReady(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createPublisher(options: PublisherOptions): Publisher {
+  const publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
+  const maxBuffered = options.maxBufferedPublishes ?? 1_000;
+  const log = options.logger.child({ component: 'publisher' });
+  // Message ids the broker returned as unroutable. A return always precedes the confirm of the
+  // same message on a channel, so the publish checks this set once its confirm arrives.
+  const returned = new Map<string, number>();
+  let ready = false;
+
+  const onReturn = (message: Message): void => {
+    const id = message.properties.messageId;
+    if (typeof id === 'string') returned.set(id, (returned.get(id) ?? 0) + 1);
+    log.error({ task_id: id, routing_key: message.fields.routingKey }, 'broker returned an unroutable message');
+  };
+
+  const channel: ChannelWrapper = options.manager.createChannel({
+    name: 'publisher',
+    confirm: true,
+    publishTimeout: publishTimeoutMs,
+    setup: async (raw: ConfirmChannel) => {
+      raw.on('return', onReturn);
+      raw.on('close', () => {
+        ready = false;
+      });
+      await assertTopology(raw, options.topology);
+      ready = true;
+    },
+  });
+  channel.on('error', (err: Error) => log.error({ err }, 'publisher channel error'));
+
+  function takeReturned(id: string): boolean {
+    const count = returned.get(id);
+    if (count === undefined) return false;
+    if (count <= 1) returned.delete(id);
+    else returned.set(id, count - 1);
+    return true;
+  }
+
+  return {
+    async publish(message) {
+      if (!ready || !options.manager.isConnected()) {
+        throw new NotAcceptedError('no confirmed channel to RabbitMQ');
+      }
+      if (channel.queueLength() >= maxBuffered) {
+        throw new NotAcceptedError(`publish buffer full (${maxBuffered} messages waiting for the broker)`);
+      }
+      try {
+        await channel.publish(message.exchange, message.routingKey, message.body, {
+          persistent: true,
+          mandatory: true,
+          contentType: 'application/json',
+          contentEncoding: 'utf-8',
+          messageId: message.messageId,
+          type: message.type,
+          timestamp: Math.floor(Date.now() / 1000),
+          headers: message.headers ?? {},
+          timeout: publishTimeoutMs,
+        });
+      } catch (err) {
+        takeReturned(message.messageId);
+        throw new NotAcceptedError(`the broker did not confirm the publish: ${errorMessage(err)}`, { cause: err });
+      }
+      if (takeReturned(message.messageId)) {
+        throw new NotAcceptedError(`no queue is bound for routing key ${message.routingKey} on ${message.exchange}`);
+      }
+    },
+    isReady: () => ready && options.manager.isConnected(),
+    waitForReady: () => channel.waitForConnect(),
+    close: () => channel.close(),
+  };
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,3 @@
+export { TEST_AMQP_URL, uniquePrefix, deleteTestTopology, rawConnection } from './broker';
+export { waitUntil, type WaitOptions } from './wait-until';
+export { tempDataDir } from './temp-dir';
