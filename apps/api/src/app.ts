@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Topology } from '@offload/contracts';
+import type { Publisher } from '@offload/broker';
+import type { Storage } from '@offload/storage';
+import type { Logger, Metrics } from '@offload/telemetry';
+import type { AfterResponse } from './after-response';
+import { HttpProblem } from './http-errors';
+import { problemHandler } from './problem';
+import { datasetRoutes } from './routes/datasets';
+import { healthRoutes } from './routes/health';
+import { imageRoutes } from './routes/images';
+import { taskRoutes } from './routes/tasks';
+import { uploadRoutes } from './routes/uploads';
+
+export interface AppDeps {
+  publisher: Publisher;
+  storage: Storage;
+  topology: Topology;
+  logger: Logger;
+  metrics: Metrics;
+  afterResponse: AfterResponse;
+  limits: { uploadMaxBytes: number; jsonBodyMaxBytes: number };
+  /** Seconds a client should wait before retrying after a 503. @defaultValue 5 */
+  retryAfterSeconds?: number;
+  /** False once shutdown began: readiness fails so the load balancer stops sending traffic. */
+  isAccepting?: () => boolean;
+}
+
+/** Builds the Express app from what it is given. Reads no env, opens nothing, never listens. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customAttributeKeys: { reqId: 'request_id' },
+      // req.log carries only the request id; the full request is logged once, on completion.
+      quietReqLogger: true,
+      autoLogging: { ignore: (req) => req.url === '/livez' || req.url === '/readyz' || req.url === '/metrics' },
+    }),
+  );
+  const submitDeps = {
+    publisher: deps.publisher,
+    storage: deps.storage,
+    topology: deps.topology,
+    metrics: deps.metrics,
+    afterResponse: deps.afterResponse,
+    retryAfterSeconds: deps.retryAfterSeconds ?? 5,
+    jsonBodyMaxBytes: deps.limits.jsonBodyMaxBytes,
+  };
+  app.use(
+    healthRoutes({
+      registry: deps.metrics.registry,
+      checkReady: async () => {
+        if (deps.isAccepting && !deps.isAccepting()) throw new Error('shutting down');
+        if (!deps.publisher.isReady()) throw new Error('no confirmed channel to RabbitMQ');
+        await deps.storage.checkWritable();
+      },
+    }),
+  );
+  app.use(uploadRoutes({ blobs: deps.storage.blobs, uploadMaxBytes: deps.limits.uploadMaxBytes }));
+  app.use(imageRoutes({ ...submitDeps, uploadMaxBytes: deps.limits.uploadMaxBytes }));
+  app.use(datasetRoutes());
+  app.use(taskRoutes(submitDeps));
+  app.use((req, _res, next) => next(new HttpProblem('not_found', `no route for ${req.method} ${req.path}`)));
+  app.use(problemHandler());
+  return app;
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError } from '@offload/config';
+import { loadApiConfig } from './config';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadApiConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('loadApiConfig accepted a bad environment');
+}
+
+describe('loadApiConfig', () => {
+  it('applies the documented defaults when nothing is set', () => {
+    expect(loadApiConfig({})).toEqual(
+      expect.objectContaining({
+        AMQP_URL: 'amqp://guest:guest@localhost:5672',
+        PORT: 3000,
+        HOST: '0.0.0.0',
+        DATA_DIR: './data',
+        QUEUE_PREFIX: 'offload',
+        LOG_LEVEL: 'info',
+        PUBLISH_TIMEOUT_MS: 5_000,
+        UPLOAD_MAX_BYTES: 50 * 1024 * 1024,
+        JSON_BODY_MAX_BYTES: 1024 * 1024,
+        API_SHUTDOWN_GRACE_MS: 10_000,
+      }),
+    );
+  });
+
+  it('returns a frozen object', () => {
+    expect(Object.isFrozen(loadApiConfig({}))).toBe(true);
+  });
+
+  it('parses numbers and keeps strings when values are set', () => {
+    const config = loadApiConfig({ PORT: '8080', AMQP_URL: 'amqps://u:p@rabbit:5671/vhost', DATA_DIR: '/srv/offload', PUBLISH_TIMEOUT_MS: '250' });
+    expect(config).toEqual(expect.objectContaining({ PORT: 8080, AMQP_URL: 'amqps://u:p@rabbit:5671/vhost', DATA_DIR: '/srv/offload', PUBLISH_TIMEOUT_MS: 250 }));
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadApiConfig({ PORT: '', LOG_LEVEL: '' })).toEqual(expect.objectContaining({ PORT: 3000, LOG_LEVEL: 'info' }));
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(loadApiConfig({ PATH: '/usr/bin', HOME: '/root' })).not.toHaveProperty('PATH');
+  });
+
+  it('fails with one line per bad variable, each naming it', () => {
+    const err = configError({ PORT: '70000', AMQP_URL: 'http://rabbit', UPLOAD_MAX_BYTES: 'lots', LOG_LEVEL: 'loud', DATA_DIR: '/ok' });
+    expect(err.problems).toHaveLength(4);
+    expect(err.problems.map((p) => p.split(':')[0]).sort()).toEqual(['AMQP_URL', 'LOG_LEVEL', 'PORT', 'UPLOAD_MAX_BYTES']);
+    expect(err.problems.find((p) => p.startsWith('PORT:'))).toContain('"70000"');
+    const lines = err.message.split('\n').slice(1);
+    expect(lines).toHaveLength(4);
+    for (const name of ['PORT', 'AMQP_URL', 'UPLOAD_MAX_BYTES', 'LOG_LEVEL']) {
+      expect(lines.filter((l) => l.includes(name))).toHaveLength(1);
+    }
+  });
+
+  it.each([
+    ['PORT', '3000.5'],
+    ['PORT', '-1'],
+    ['JSON_BODY_MAX_BYTES', '10'],
+    ['PUBLISH_TIMEOUT_MS', 'soon'],
+    ['QUEUE_PREFIX', 'has space'],
+    ['API_SHUTDOWN_GRACE_MS', '-5'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    const err = configError({ [name]: value });
+    expect(err.problems).toHaveLength(1);
+    expect(err.problems[0]).toMatch(new RegExp(`^${name}: `));
+  });
+});

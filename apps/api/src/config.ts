@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { commonEnvShape, intVar, loadEnv } from '@offload/config';
+
+export const apiEnvSchema = z.object({
+  ...commonEnvShape,
+  PORT: intVar('HTTP port of the API', 3000, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0').describe('Interface the API listens on'),
+  UPLOAD_MAX_BYTES: intVar('Largest file accepted by POST /v1/uploads and /v1/images (413 above)', 50 * 1024 * 1024, 1, 2 ** 40),
+  JSON_BODY_MAX_BYTES: intVar('Largest JSON body accepted by POST /v1/tasks (413 above)', 1024 * 1024, 1024, 64 * 1024 * 1024),
+  PUBLISH_BUFFER_MAX: intVar('Publishes allowed to wait for a broker channel before new ones get 503 at once', 1_000, 1, 1_000_000),
+  API_SHUTDOWN_GRACE_MS: intVar('On SIGTERM: time to drain in-flight requests and after-response work', 10_000, 0, 600_000),
+});
+
+export type ApiConfig = z.infer<typeof apiEnvSchema>;
+
+export function loadApiConfig(env: Readonly<Record<string, string | undefined>>): Readonly<ApiConfig> {
+  return loadEnv(apiEnvSchema, env);
+}

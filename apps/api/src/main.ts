@@ -1,0 +1,91 @@
+import { createServer } from 'node:http';
+import { buildTopology } from '@offload/contracts';
+import { ConfigError } from '@offload/config';
+import { connectBroker, createPublisher, waitForBroker, BrokerUnreachableError } from '@offload/broker';
+import { createFsStorage } from '@offload/storage';
+import { createLogger, createMetrics } from '@offload/telemetry';
+import { createAfterResponse } from './after-response';
+import { createApp } from './app';
+import { loadApiConfig } from './config';
+import { closeServer } from './close-server';
+
+/** The only file with side effects: config, connect, listen, and an ordered shutdown on SIGTERM. */
+async function main(): Promise<void> {
+  const config = loadApiConfig(process.env);
+  const logger = createLogger({ name: 'api', level: config.LOG_LEVEL });
+  const metrics = createMetrics('api');
+  const topology = buildTopology(config.QUEUE_PREFIX);
+  const storage = await createFsStorage({ dataDir: config.DATA_DIR });
+  const manager = connectBroker({ url: config.AMQP_URL, logger, connectionName: 'offload-api' });
+  manager.on('connect', () => metrics.brokerConnected.set(1));
+  manager.on('disconnect', () => metrics.brokerConnected.set(0));
+  try {
+    await waitForBroker(manager, config.AMQP_URL, config.BROKER_CONNECT_TIMEOUT_MS);
+  } catch (err) {
+    await manager.close();
+    throw err;
+  }
+  const publisher = createPublisher({
+    manager,
+    topology,
+    logger,
+    publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
+    maxBufferedPublishes: config.PUBLISH_BUFFER_MAX,
+  });
+  await publisher.waitForReady();
+  const afterResponse = createAfterResponse(logger);
+  let accepting = true;
+  const app = createApp({
+    publisher,
+    storage,
+    topology,
+    logger,
+    metrics,
+    afterResponse,
+    limits: { uploadMaxBytes: config.UPLOAD_MAX_BYTES, jsonBodyMaxBytes: config.JSON_BODY_MAX_BYTES },
+    isAccepting: () => accepting,
+  });
+  const server = createServer(app);
+  // Slow clients may take long to send a large upload; the defaults would cut them off.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  const address = server.address();
+  logger.info({ port: typeof address === 'object' && address ? address.port : config.PORT }, 'offload API listening');
+
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (signal: string) => {
+    shuttingDown ??= (async () => {
+      logger.info({ signal }, 'shutting down: readiness off, draining requests');
+      accepting = false;
+      const deadline = Date.now() + config.API_SHUTDOWN_GRACE_MS;
+      const steps: [string, () => Promise<unknown>][] = [
+        ['http', () => closeServer(server, Math.max(0, deadline - Date.now()))],
+        ['after-response', () => afterResponse.drain(Math.max(0, deadline - Date.now()))],
+        ['publisher', () => publisher.close()],
+        ['broker', () => manager.close()],
+      ];
+      for (const [name, step] of steps) {
+        try {
+          await step();
+        } catch (err) {
+          logger.error({ err, step: name }, 'shutdown step failed');
+        }
+      }
+      logger.info('shut down cleanly');
+    })();
+    return shuttingDown;
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
+  process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof BrokerUnreachableError || err instanceof ConfigError) {
+    process.stderr.write(`offload-api: ${err.message}\n`);
+  } else {
+    process.stderr.write(`offload-api: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exit(1);
+});

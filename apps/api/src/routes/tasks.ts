@@ -1,0 +1,61 @@
+import { Router, json, type Request } from 'express';
+import { z } from 'zod';
+import { taskInputSchema, toFieldProblems } from '@offload/contracts';
+import type { Storage } from '@offload/storage';
+import { childTraceparent } from '@offload/telemetry';
+import { HttpProblem, validationProblem } from '../http-errors';
+import { acceptedBody, submitTask, type SubmitDeps } from '../submit-task';
+import type { AfterResponse } from '../after-response';
+
+export interface TaskRoutesDeps extends SubmitDeps {
+  storage: Storage;
+  afterResponse: AfterResponse;
+  jsonBodyMaxBytes: number;
+}
+
+const idSchema = z.uuid();
+
+export function taskIdParam(req: Request): string {
+  const parsed = idSchema.safeParse(req.params.id);
+  if (!parsed.success) throw new HttpProblem('not_found', `no task with id ${JSON.stringify(req.params.id)}`);
+  return parsed.data;
+}
+
+export function taskRoutes(deps: TaskRoutesDeps): Router {
+  const router = Router();
+
+  router.post('/v1/tasks', json({ limit: deps.jsonBodyMaxBytes, type: ['application/json', 'application/*+json'] }), async (req, res) => {
+    if (!req.is(['application/json', 'application/*+json'])) {
+      throw new HttpProblem('unsupported_media_type', 'POST /v1/tasks takes application/json');
+    }
+    const parsed = taskInputSchema.safeParse(req.body);
+    if (!parsed.success) throw validationProblem(toFieldProblems(parsed.error));
+    const record = await submitTask(deps, parsed.data, { log: req.log, traceparent: childTraceparent(req.get('traceparent')) });
+    const body = acceptedBody(record);
+    deps.afterResponse.run('audit', () => req.log.info({ audit: 'task_accepted', task_id: record.id, task_type: record.task_type }, 'task accepted'));
+    res.status(202).location(body.links.self).json(body);
+  });
+
+  router.get('/v1/tasks/:id', async (req, res) => {
+    const id = taskIdParam(req);
+    const record = await deps.storage.records.get(id);
+    if (!record) throw new HttpProblem('not_found', `no task with id ${id}`);
+    res.json(record);
+  });
+
+  router.get('/v1/tasks/:id/result', async (req, res) => {
+    const id = taskIdParam(req);
+    const record = await deps.storage.records.get(id);
+    if (!record) throw new HttpProblem('not_found', `no task with id ${id}`);
+    if (record.status !== 'succeeded' || record.result === undefined) {
+      const why = record.status === 'failed' ? `it failed (${record.error?.code ?? 'unknown'}) and has no result` : `it is ${record.status}`;
+      throw new HttpProblem('task_not_finished', `task ${id} has no result: ${why}`);
+    }
+    const { stream, bytes } = await deps.storage.blobs.open(record.result.output_key);
+    res.status(200).type(record.result.content_type).set('Content-Length', String(bytes));
+    stream.on('error', (err) => res.destroy(err));
+    stream.pipe(res);
+  });
+
+  return router;
+}

@@ -1,0 +1,67 @@
+import type { Express } from 'express';
+import { buildTopology, type Topology } from '@offload/contracts';
+import { connectBroker, createPublisher, waitForBroker, type AmqpConnectionManager, type Publisher } from '@offload/broker';
+import { createFsStorage, type Storage } from '@offload/storage';
+import { createLogger, createMetrics } from '@offload/telemetry';
+import { TEST_AMQP_URL, deleteTestTopology, tempDataDir, uniquePrefix } from '@offload/test-support';
+import { createAfterResponse, type AfterResponse } from '../src/after-response';
+import { createApp } from '../src/app';
+
+export interface ApiHarness {
+  app: Express;
+  storage: Storage;
+  topology: Topology;
+  publisher: Publisher;
+  manager: AmqpConnectionManager;
+  afterResponse: AfterResponse;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  amqpUrl?: string;
+  uploadMaxBytes?: number;
+  jsonBodyMaxBytes?: number;
+  publishTimeoutMs?: number;
+  /** Skip waiting for the broker (for tests that point at a dead one). */
+  expectBroker?: boolean;
+}
+
+/** The real app on a real broker (own queue prefix) and a temp DATA_DIR. */
+export async function createApiHarness(options: HarnessOptions = {}): Promise<ApiHarness> {
+  const logger = createLogger({ name: 'api-test', level: 'silent' });
+  const topology = buildTopology(uniquePrefix());
+  const dir = await tempDataDir('offload-api');
+  const storage = await createFsStorage({ dataDir: dir.path });
+  const url = options.amqpUrl ?? TEST_AMQP_URL;
+  const manager = connectBroker({ url, logger, connectionName: 'api-test' });
+  if (options.expectBroker !== false) await waitForBroker(manager, url, 10_000);
+  const publisher = createPublisher({ manager, topology, logger, publishTimeoutMs: options.publishTimeoutMs ?? 2_000 });
+  if (options.expectBroker !== false) await publisher.waitForReady();
+  const afterResponse = createAfterResponse(logger);
+  const app = createApp({
+    publisher,
+    storage,
+    topology,
+    logger,
+    metrics: createMetrics('api'),
+    afterResponse,
+    limits: { uploadMaxBytes: options.uploadMaxBytes ?? 5 * 1024 * 1024, jsonBodyMaxBytes: options.jsonBodyMaxBytes ?? 64 * 1024 },
+  });
+  return {
+    app,
+    storage,
+    topology,
+    publisher,
+    manager,
+    afterResponse,
+    dataDir: dir.path,
+    async close() {
+      await afterResponse.drain(1_000);
+      await publisher.close();
+      await manager.close();
+      if (options.expectBroker !== false) await deleteTestTopology(topology);
+      await dir.remove();
+    },
+  };
+}

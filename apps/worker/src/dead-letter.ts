@@ -1,0 +1,43 @@
+import type { ErrorCode, Topology } from '@offload/contracts';
+import type { Delivery, Publisher } from '@offload/broker';
+
+/** Headers every dead letter offload writes carries (the broker adds `x-death` to its own). */
+export const DEAD_LETTER_HEADERS = {
+  reason: 'x-offload-reason',
+  error: 'x-offload-error',
+  attempts: 'x-offload-attempts',
+  taskType: 'x-offload-task-type',
+  sourceQueue: 'x-offload-source-queue',
+  at: 'x-offload-dead-lettered-at',
+} as const;
+
+const MAX_ERROR_LENGTH = 2_000;
+
+export interface DeadLetterInfo {
+  code: ErrorCode;
+  message: string;
+  attempts: number;
+  taskType: string;
+}
+
+/** Copies a delivery to the dead-letter exchange with the reason and last error; confirmed. */
+export async function publishDeadLetter(publisher: Publisher, topology: Topology, delivery: Delivery, info: DeadLetterInfo): Promise<void> {
+  const headers: Record<string, string | number | boolean> = {};
+  for (const [name, value] of Object.entries(delivery.headers)) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') headers[name] = value;
+  }
+  headers[DEAD_LETTER_HEADERS.reason] = info.code;
+  headers[DEAD_LETTER_HEADERS.error] = info.message.slice(0, MAX_ERROR_LENGTH);
+  headers[DEAD_LETTER_HEADERS.attempts] = info.attempts;
+  headers[DEAD_LETTER_HEADERS.taskType] = info.taskType;
+  headers[DEAD_LETTER_HEADERS.sourceQueue] = delivery.queue;
+  headers[DEAD_LETTER_HEADERS.at] = new Date().toISOString();
+  await publisher.publish({
+    exchange: topology.deadLetterExchange,
+    routingKey: info.taskType,
+    body: delivery.body,
+    messageId: delivery.messageId ?? 'unknown',
+    type: info.taskType,
+    headers,
+  });
+}

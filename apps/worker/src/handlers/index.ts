@@ -1,0 +1,14 @@
+import type { WatermarkLimits } from '../watermark/render-watermark';
+import type { HandlerRegistry } from './handler';
+import { watermarkHandler } from './watermark';
+
+export interface HandlerOptions {
+  watermark: WatermarkLimits;
+}
+
+/** task_type → handler. A type without a handler here is not consumed. */
+export function createHandlers(options: HandlerOptions): HandlerRegistry {
+  return {
+    watermark: watermarkHandler(options.watermark),
+  };
+}

@@ -1,0 +1,27 @@
+import type { WatermarkResult } from '@offload/contracts';
+import { outputKey } from '@offload/storage';
+import { renderWatermark, type WatermarkLimits } from '../watermark/render-watermark';
+import type { TaskHandler } from './handler';
+
+/** Thin adapter: read the uploads, run the sharp pipeline, store the output under its task id. */
+export function watermarkHandler(limits: WatermarkLimits): TaskHandler<'watermark'> {
+  return async (content, { taskId, storage, signal, log }) => {
+    const image = await storage.blobs.read(content.image);
+    const logo = content.watermark.logo === undefined ? undefined : await storage.blobs.read(content.watermark.logo);
+    signal.throwIfAborted();
+    const output = await renderWatermark({ image, ...(logo ? { logo } : {}), options: content.watermark, limits, signal });
+    const key = outputKey(taskId, output.format === 'jpeg' ? 'jpg' : output.format);
+    const { bytes } = await storage.blobs.put(key, output.data);
+    log.debug({ output_key: key, bytes, width: output.width, height: output.height, pages: output.pages }, 'watermark stored');
+    const result: WatermarkResult = {
+      output_key: key,
+      content_type: output.contentType,
+      format: output.format,
+      width: output.width,
+      height: output.height,
+      pages: output.pages,
+      bytes,
+    };
+    return result;
+  };
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { ConfigError, commonEnvShape, describeEnv, intVar, loadEnv } from './env';
+
+const schema = z.object({ ...commonEnvShape, PORT: intVar('HTTP port', 3000, 0, 65535) });
+
+describe('loadEnv', () => {
+  it('applies every default when the environment is empty', () => {
+    const config = loadEnv(schema, {});
+    expect(config.PORT).toBe(3000);
+    expect(config.AMQP_URL).toBe('amqp://guest:guest@localhost:5672');
+    expect(config.QUEUE_PREFIX).toBe('offload');
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('treats an empty string as unset', () => {
+    expect(loadEnv(schema, { PORT: '' }).PORT).toBe(3000);
+  });
+
+  it('fails with one line per bad variable, naming it and the value', () => {
+    let error: unknown;
+    try {
+      loadEnv(schema, { PORT: '70000', AMQP_URL: 'http://x', LOG_LEVEL: 'loud' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(3);
+    expect(problems.find((p) => p.startsWith('PORT:'))).toMatch(/65535.*\(got "70000"\)/);
+    expect(problems.find((p) => p.startsWith('AMQP_URL:'))).toMatch(/amqp:\/\//);
+    expect(problems.find((p) => p.startsWith('LOG_LEVEL:'))).toBeDefined();
+  });
+
+  it('rejects a non-integer number', () => {
+    expect(() => loadEnv(schema, { PORT: '3000.5' })).toThrow(/PORT/);
+  });
+});
+
+describe('describeEnv', () => {
+  it('lists every variable with its default and description', () => {
+    const port = describeEnv(schema).find((v) => v.name === 'PORT');
+    expect(port).toEqual({ name: 'PORT', defaultValue: 3000, description: 'HTTP port' });
+  });
+});

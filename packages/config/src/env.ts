@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { DEFAULT_PREFIX } from '@offload/contracts';
+
+/** Reads an integer from the environment with bounds; the description feeds the README table. */
+export function intVar(description: string, defaultValue: number, min: number, max: number) {
+  return z.coerce.number().int().min(min).max(max).default(defaultValue).describe(description);
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Variables both roles read. Each app's config.ts spreads this shape into its own schema. */
+export const commonEnvShape = {
+  AMQP_URL: z
+    .string()
+    .regex(/^amqps?:\/\//, { message: 'must be an amqp:// or amqps:// URL' })
+    .default('amqp://guest:guest@localhost:5672')
+    .describe('RabbitMQ connection URL'),
+  DATA_DIR: z.string().min(1).default('./data').describe('Shared storage directory for uploads, outputs and task records'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, { message: 'must be 1–64 letters, digits, - or _' })
+    .default(DEFAULT_PREFIX)
+    .describe('Prefix of every exchange and queue name'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('pino log level'),
+  BROKER_CONNECT_TIMEOUT_MS: intVar('How long start-up waits for RabbitMQ before exiting with an error', 10_000, 100, 600_000),
+  PUBLISH_TIMEOUT_MS: intVar('A publish not confirmed by the broker within this time is not accepted (503)', 5_000, 100, 120_000),
+  IMAGE_MAX_PIXELS: intVar('Largest image (width × height) accepted: pixel bombs are refused', 100_000_000, 1, 1_000_000_000),
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment with a schema. Returns a frozen typed object, or throws ConfigError with
+ * one line per bad value: `PORT: must be at most 65535 (got "70000")`.
+ */
+export function loadEnv<S extends z.ZodObject>(schema: S, env: Readonly<Record<string, string | undefined>>): Readonly<z.infer<S>> {
+  // Empty strings count as unset, as in most twelve-factor tooling.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.map(String).join('.');
+        return `${name}: ${issue.message} (got ${JSON.stringify(present[name])})`;
+      }),
+    );
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** Name, default and description of every variable of a schema (for docs and the README test). */
+export function describeEnv(schema: z.ZodObject): { name: string; defaultValue: unknown; description: string }[] {
+  const json = z.toJSONSchema(schema, { io: 'input' }) as { properties?: Record<string, { default?: unknown; description?: string }> };
+  return Object.entries(json.properties ?? {}).map(([name, prop]) => ({
+    name,
+    defaultValue: prop.default,
+    description: prop.description ?? '',
+  }));
+}

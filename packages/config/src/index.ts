@@ -1,0 +1,1 @@
+export { commonEnvShape, intVar, loadEnv, describeEnv, ConfigError, LOG_LEVELS } from './env';

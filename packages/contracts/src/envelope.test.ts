@@ -1,0 +1,93 @@
+import { describe, expect, it } from '@jest/globals';
+import { TASK_PAYLOAD_VERSION, decodeTaskPayload, encodeTaskPayload, taskPayloadSchema, type TaskPayload } from './envelope';
+
+const IMAGE_KEY = 'up_0123456789abcdef0123456789abcdef';
+const TASK_ID = '7f0c2a4e-5b1d-4c3e-9a8f-0123456789ab';
+
+type WatermarkPayload = Extract<TaskPayload, { task_type: 'watermark' }>;
+
+function watermarkPayload(): WatermarkPayload {
+  const payload = taskPayloadSchema.parse({
+    v: TASK_PAYLOAD_VERSION,
+    id: TASK_ID,
+    task_type: 'watermark',
+    created_at: '2025-01-02T03:04:05.678Z',
+    retry_count: 0,
+    content: { image: IMAGE_KEY, watermark: { text: '© offload' } },
+  });
+  if (payload.task_type !== 'watermark') {
+    throw new Error('expected a watermark payload');
+  }
+  return payload;
+}
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+describe('decodeTaskPayload', () => {
+  it('returns the payload unchanged when given what encodeTaskPayload wrote', () => {
+    const payload = watermarkPayload();
+    const body = encodeTaskPayload(payload);
+
+    expect(decodeTaskPayload(body)).toEqual({ ok: true, payload });
+    expect(decodeTaskPayload(bytes(body))).toEqual({ ok: true, payload });
+  });
+
+  it('round-trips an analysis payload with inline rows', () => {
+    const payload = taskPayloadSchema.parse({
+      v: TASK_PAYLOAD_VERSION,
+      id: TASK_ID,
+      task_type: 'analysis',
+      created_at: '2025-01-02T03:04:05+02:00',
+      retry_count: 3,
+      content: { rows: [{ a: 1, b: 'x', c: null, d: true }], group_by: 'b' },
+    });
+
+    expect(decodeTaskPayload(encodeTaskPayload(payload))).toEqual({ ok: true, payload });
+  });
+
+  it('accepts and drops unknown fields when they appear at the top level and in the content', () => {
+    const payload = watermarkPayload();
+    const body = JSON.stringify({
+      ...payload,
+      added_in_a_later_release: { any: 'thing' },
+      content: { ...payload.content, hint: 'new', watermark: { ...payload.content.watermark, shadow: true } },
+    });
+
+    const decoded = decodeTaskPayload(body);
+
+    expect(decoded).toEqual({ ok: true, payload });
+  });
+
+  it.each([0, 2, '1', undefined])('rejects the message as invalid when v is %p', (v) => {
+    const decoded = decodeTaskPayload(JSON.stringify({ ...watermarkPayload(), v }));
+    expect(decoded).toMatchObject({ ok: false, reason: 'invalid' });
+  });
+
+  it('rejects the message as invalid when the task type is unknown', () => {
+    const decoded = decodeTaskPayload(JSON.stringify({ ...watermarkPayload(), task_type: 'transcode' }));
+    expect(decoded).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(decoded.ok ? [] : decoded.issues.map((i) => i.path.join('.'))).toContain('task_type');
+  });
+
+  it('rejects the message as invalid when the content does not match its task type', () => {
+    const decoded = decodeTaskPayload(JSON.stringify({ ...watermarkPayload(), task_type: 'analysis' }));
+    expect(decoded).toMatchObject({ ok: false, reason: 'invalid' });
+  });
+
+  it.each<[string, Uint8Array | string]>([
+    ['text that is not JSON', 'not json at all'],
+    ['an empty body', ''],
+    ['truncated JSON', '{"v":1,'],
+    ['invalid UTF-8 bytes', Uint8Array.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])],
+    ['a lone continuation byte', Uint8Array.from([0x80])],
+  ])('reports not_json with no issues when given %s', (_, body) => {
+    expect(decodeTaskPayload(body)).toMatchObject({ ok: false, reason: 'not_json', issues: [] });
+  });
+});
+
+describe('encodeTaskPayload', () => {
+  it('throws rather than serialising when the payload is invalid', () => {
+    const payload = watermarkPayload();
+    expect(() => encodeTaskPayload({ ...payload, retry_count: -1 })).toThrow();
+  });
+});

@@ -1,0 +1,77 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { createFsStorage } from '../src/fs-storage';
+import type { Storage } from '../src/storage';
+
+// The helper requires the built package (`npm run build` runs before `npm test`).
+const HELPER = join(__dirname, 'fixtures', 'increment-attempts.cjs');
+
+interface Child {
+  process: ChildProcess;
+  ready: Promise<void>;
+  exited: Promise<void>;
+}
+
+function spawnIncrementer(dataDir: string, id: string, count: number): Child {
+  const child = fork(HELPER, [dataDir, id, String(count)], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`helper exited with ${String(code)} before ready: ${stderr}`)));
+  });
+  const exited = new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`helper exited with ${String(code)}: ${stderr}`))));
+  });
+  // Either promise may end unobserved when the other rejects first.
+  ready.catch(() => undefined);
+  exited.catch(() => undefined);
+  return { process: child, ready, exited };
+}
+
+describe('createFsStorage records across processes', () => {
+  let dataDir: string;
+  let storage: Storage;
+  const children: Child[] = [];
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'offload-xproc-'));
+    storage = await createFsStorage({ dataDir });
+  });
+
+  afterEach(async () => {
+    for (const child of children.splice(0)) {
+      if (child.process.exitCode === null && child.process.signalCode === null) {
+        child.process.kill();
+      }
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('never loses an increment when two processes and this one update the same record at once', async () => {
+    const now = new Date().toISOString();
+    const id = randomUUID();
+    await storage.records.create({ id, task_type: 'analysis', status: 'processing', attempts: 0, created_at: now, updated_at: now });
+
+    children.push(spawnIncrementer(dataDir, id, 25), spawnIncrementer(dataDir, id, 25));
+    await Promise.all(children.map((child) => child.ready));
+    for (const child of children) {
+      child.process.send('go');
+    }
+    const local = Array.from({ length: 25 }, () =>
+      storage.records.update(id, (r) => ({ ...r, attempts: r.attempts + 1 })),
+    );
+    const outcomes = await Promise.all(local);
+    await Promise.all(children.map((child) => child.exited));
+
+    expect(outcomes.every((o) => o.applied)).toBe(true);
+    expect((await storage.records.get(id))?.attempts).toBe(75);
+    expect(await readdir(join(dataDir, 'records'))).toEqual([`${id}.json`]);
+  });
+});
