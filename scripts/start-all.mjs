@@ -1,8 +1,15 @@
-// `npm start`: the API and one worker on this machine, as two processes. The API starts first;
+// `npm start`: builds, then runs the API and one worker on this machine, as two processes. The API starts first;
 // if it cannot start (no broker, bad config) its one-line error is the only output and we exit
 // with its code. Signals are forwarded so Ctrl-C and SIGTERM shut both down cleanly.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+// Build quietly: its output matters only when it fails.
+const build = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], { encoding: 'utf8' });
+if (build.status !== 0) {
+  process.stderr.write(`${build.stdout}${build.stderr}offload: the build failed\n`);
+  process.exit(build.status ?? 1);
+}
 
 const port = process.env.PORT ?? '3000';
 const children = new Set();
