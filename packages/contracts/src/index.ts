@@ -56,6 +56,7 @@ export {
 export { UPLOAD_KEY_PATTERN, uploadKeySchema, type UploadKey } from './storage-keys';
 export {
   BROKER_DELIVERY_LIMIT,
+  DEAD_LETTER_DELIVERY_LIMIT,
   DEFAULT_PREFIX,
   DELAY_LEVELS,
   DELAY_UNIT_MS,

@@ -57,6 +57,9 @@ export interface Topology {
 /** Quorum queues count every requeue toward this before RabbitMQ 4.3; workers stop well before it. */
 export const BROKER_DELIVERY_LIMIT = 50;
 
+/** Dead-letter queues are read by listing (get, then return): this many lists never drop a message. */
+export const DEAD_LETTER_DELIVERY_LIMIT = 1_000_000;
+
 /** Delay cascade: level k holds a message for DELAY_UNIT_MS × 2^k; 20 levels reach ~29 hours. */
 export const DELAY_UNIT_MS = 100;
 export const DELAY_LEVELS = 20;
@@ -118,9 +121,13 @@ export function buildTopology(prefix: string = DEFAULT_PREFIX): Topology {
     });
   }
 
+  // Listing the dead-letter queue returns its messages to it, and every return counts toward a
+  // quorum queue's delivery limit (20 by default from RabbitMQ 4.0; past it, with no DLX, a
+  // message is dropped). So the limit is stated, and far out of reach.
+  const keepForever = { 'x-queue-type': 'quorum', 'x-delivery-limit': DEAD_LETTER_DELIVERY_LIMIT } as const;
   queues.push(
-    { name: deadLetterQueue, role: 'dead_letter', arguments: { 'x-queue-type': 'quorum' } },
-    { name: deadLetterEventsQueue, role: 'dead_letter_events', arguments: { 'x-queue-type': 'quorum' } },
+    { name: deadLetterQueue, role: 'dead_letter', arguments: keepForever },
+    { name: deadLetterEventsQueue, role: 'dead_letter_events', arguments: keepForever },
   );
   bindings.push(
     { destinationType: 'queue', destination: deadLetterQueue, source: deadLetterExchange, pattern: '' },
