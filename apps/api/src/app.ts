@@ -22,6 +22,8 @@ export interface AppDeps {
   metrics: Metrics;
   afterResponse: AfterResponse;
   limits: { uploadMaxBytes: number; jsonBodyMaxBytes: number };
+  /** How long an Idempotency-Key keeps answering with its task. @defaultValue 24 h */
+  idempotencyTtlMs?: number;
   /** Seconds a client should wait before retrying after a 503. @defaultValue 5 */
   retryAfterSeconds?: number;
   /** False once shutdown began: readiness fails so the load balancer stops sending traffic. */
@@ -56,6 +58,7 @@ export function createApp(deps: AppDeps): Express {
     afterResponse: deps.afterResponse,
     retryAfterSeconds: deps.retryAfterSeconds ?? 5,
     jsonBodyMaxBytes: deps.limits.jsonBodyMaxBytes,
+    idempotencyTtlMs: deps.idempotencyTtlMs ?? 24 * 60 * 60 * 1000,
   };
   app.use(
     healthRoutes({

@@ -8,6 +8,7 @@ export const apiEnvSchema = z.object({
   UPLOAD_MAX_BYTES: intVar('Largest file accepted by POST /v1/uploads and /v1/images (413 above)', 50 * 1024 * 1024, 1, 2 ** 40),
   JSON_BODY_MAX_BYTES: intVar('Largest JSON body accepted by POST /v1/tasks (413 above)', 1024 * 1024, 1024, 64 * 1024 * 1024),
   PUBLISH_BUFFER_MAX: intVar('Publishes allowed to wait for a broker channel before new ones get 503 at once', 1_000, 1, 1_000_000),
+  IDEMPOTENCY_TTL_MS: intVar('How long an Idempotency-Key keeps answering with the task it created', 24 * 60 * 60 * 1000, 1_000, 30 * 24 * 60 * 60 * 1000),
   API_SHUTDOWN_GRACE_MS: intVar('On SIGTERM: time to drain in-flight requests and after-response work', 10_000, 0, 600_000),
 });
 

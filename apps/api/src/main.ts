@@ -43,8 +43,17 @@ async function main(): Promise<void> {
     metrics,
     afterResponse,
     limits: { uploadMaxBytes: config.UPLOAD_MAX_BYTES, jsonBodyMaxBytes: config.JSON_BODY_MAX_BYTES },
+    idempotencyTtlMs: config.IDEMPOTENCY_TTL_MS,
     isAccepting: () => accepting,
   });
+  // Expired Idempotency-Keys answer as absent anyway; sweeping them only reclaims the space.
+  const sweeper = setInterval(() => {
+    storage.idempotency.sweepExpired().then(
+      (removed) => removed > 0 && logger.info({ removed }, 'swept expired idempotency keys'),
+      (err: unknown) => logger.warn({ err }, 'sweeping idempotency keys failed'),
+    );
+  }, 60 * 60 * 1000);
+  sweeper.unref();
   const server = createServer(app);
   // Slow clients may take long to send a large upload; the defaults would cut them off.
   server.requestTimeout = 0;
@@ -60,6 +69,7 @@ async function main(): Promise<void> {
       logger.info({ signal }, 'shutting down: readiness off, draining requests');
       accepting = false;
       const deadline = Date.now() + config.API_SHUTDOWN_GRACE_MS;
+      clearInterval(sweeper);
       const steps: [string, () => Promise<unknown>][] = [
         ['http', () => closeServer(server, Math.max(0, deadline - Date.now()))],
         ['after-response', () => afterResponse.drain(Math.max(0, deadline - Date.now()))],

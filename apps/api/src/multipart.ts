@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Request } from 'express';
 import multer, { type Field, type StorageEngine } from 'multer';
@@ -5,12 +6,27 @@ import type { BlobStore } from '@offload/storage';
 import { newUploadKey } from '@offload/storage';
 import { SNIFF_BYTES, sniffContentType } from './content-sniff';
 
-/** Keeps the first SNIFF_BYTES of a stream while passing everything through. */
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    // eslint-disable-next-line @typescript-eslint/no-namespace
+    namespace Multer {
+      interface File {
+        /** SHA-256 of the file's bytes (hex), computed while it streamed into storage. */
+        sha256?: string;
+      }
+    }
+  }
+}
+
+/** Keeps the first SNIFF_BYTES of a stream and hashes all of it, while passing it through. */
 class HeadCapture extends Transform {
   private readonly chunks: Buffer[] = [];
   private captured = 0;
+  private readonly hash = createHash('sha256');
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.hash.update(chunk);
     if (this.captured < SNIFF_BYTES) {
       this.chunks.push(chunk.subarray(0, SNIFF_BYTES - this.captured));
       this.captured += Math.min(chunk.length, SNIFF_BYTES - this.captured);
@@ -20,6 +36,11 @@ class HeadCapture extends Transform {
 
   head(): Buffer {
     return Buffer.concat(this.chunks);
+  }
+
+  /** Valid once the stream has ended. */
+  digest(): string {
+    return this.hash.digest('hex');
   }
 }
 
@@ -35,7 +56,13 @@ export function blobStorageEngine(blobs: BlobStore, maxBytes: number): StorageEn
       const head = new HeadCapture();
       file.stream.pipe(head);
       blobs.put(key, head, { maxBytes: maxBytes + 1 }).then(
-        ({ bytes }) => callback(null, { filename: key, size: bytes, mimetype: sniffContentType(head.head()) ?? 'application/octet-stream' }),
+        ({ bytes }) =>
+          callback(null, {
+            filename: key,
+            size: bytes,
+            mimetype: sniffContentType(head.head()) ?? 'application/octet-stream',
+            sha256: head.digest(),
+          }),
         (err: unknown) => callback(err),
       );
     },

@@ -13,33 +13,88 @@ export interface SubmitDeps {
   metrics: Metrics;
   /** Seconds a client should wait before retrying after a 503. */
   retryAfterSeconds: number;
+  /** How long an Idempotency-Key keeps answering with its task. */
+  idempotencyTtlMs: number;
 }
 
 export interface SubmitContext {
   log: Logger;
   traceparent?: string;
+  /** The request's Idempotency-Key and a fingerprint of what it asked for. */
+  idempotency?: { key: string; fingerprint: string };
 }
+
+/**
+ * `created`: a new task. `replayed`: the Idempotency-Key named an accepted task, returned as is.
+ * `republished`: the key named a task that was not accepted, now published again under its id.
+ */
+export type SubmitOutcome = { kind: 'created' | 'replayed' | 'republished'; record: TaskRecord };
+
+const now = () => new Date().toISOString();
 
 /**
  * The accept path: write the record (`queued`), publish with a confirm, and only then accept.
  * When the broker does not confirm, the record ends `failed` / `not_accepted` and the client gets
- * 503: a late copy of the message that reaches a worker anyway is dropped unrun.
+ * 503: a late copy of the message that reaches a worker anyway is dropped unrun. With an
+ * Idempotency-Key, requests sharing the key run one at a time and map to one task.
  */
-export async function submitTask(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext): Promise<TaskRecord> {
+export async function submitTask(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext): Promise<SubmitOutcome> {
   await assertUploadsExist(deps.storage.blobs, input);
-  const now = new Date().toISOString();
-  const id = randomUUID();
-  const record: TaskRecord = {
-    id,
-    task_type: input.task_type,
-    status: 'queued',
-    attempts: 0,
-    created_at: now,
-    updated_at: now,
-  };
+  const idempotency = ctx.idempotency;
+  if (idempotency === undefined) return { kind: 'created', record: await createAndPublish(deps, input, ctx, randomUUID()) };
+
+  const result = await deps.storage.idempotency.exclusive<SubmitOutcome | { kind: 'refused'; error: unknown }>(idempotency.key, async (entry) => {
+    if (entry !== undefined && entry.fingerprint !== idempotency.fingerprint) {
+      throw new HttpProblem('idempotency_key_reused', 'this Idempotency-Key was used with a different request; use a new key for a new task');
+    }
+    const existing = entry === undefined ? undefined : await deps.storage.records.get(entry.task_id);
+    if (entry === undefined || existing === undefined) {
+      const id = entry?.task_id ?? randomUUID();
+      const created = new Date();
+      const store = {
+        fingerprint: idempotency.fingerprint,
+        task_id: id,
+        created_at: created.toISOString(),
+        expires_at: new Date(created.getTime() + deps.idempotencyTtlMs).toISOString(),
+      };
+      // The key is stored even when the broker refuses the task, so a retry reuses its id.
+      try {
+        return { value: { kind: 'created', record: await createAndPublish(deps, input, ctx, id) }, store };
+      } catch (error) {
+        return { value: { kind: 'refused', error }, store };
+      }
+    }
+    if (existing.status === 'failed' && existing.error?.code === 'not_accepted') {
+      return { value: { kind: 'republished', record: await republish(deps, input, ctx, existing) } };
+    }
+    return { value: { kind: 'replayed', record: existing } };
+  });
+  if (result.kind === 'refused') throw result.error;
+  return result;
+}
+
+async function createAndPublish(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext, id: string): Promise<TaskRecord> {
+  const at = now();
+  const record: TaskRecord = { id, task_type: input.task_type, status: 'queued', attempts: 0, created_at: at, updated_at: at };
   await deps.storage.records.create(record);
+  return publishOrRefuse(deps, input, ctx, record);
+}
+
+/** A task that was not accepted goes back to `queued` and is published again under its id. */
+async function republish(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext, failed: TaskRecord): Promise<TaskRecord> {
+  const outcome = await deps.storage.records.update(failed.id, (current) => {
+    if (current.status !== 'failed' || current.error?.code !== 'not_accepted') return undefined;
+    const { error: _error, finished_at: _finished, ...rest } = current;
+    return { ...rest, status: 'queued', updated_at: now() };
+  });
+  if (!outcome.applied) return outcome.record ?? failed;
+  return publishOrRefuse(deps, input, ctx, outcome.record);
+}
+
+async function publishOrRefuse(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext, record: TaskRecord): Promise<TaskRecord> {
+  const { id } = record;
   // The same discriminated union, now carrying its envelope fields.
-  const payload = { v: 1, id, task_type: input.task_type, content: input.content, created_at: now, retry_count: 0 } as TaskPayload;
+  const payload = { v: 1, id, task_type: input.task_type, content: input.content, created_at: record.created_at, retry_count: 0 } as TaskPayload;
   const log = ctx.log.child({ task_id: id, task_type: input.task_type });
   const timer = deps.metrics.publishDuration.startTimer();
   try {
@@ -59,8 +114,8 @@ export async function submitTask(deps: SubmitDeps, input: TaskInput, ctx: Submit
         ? {
             ...current,
             status: 'failed',
-            updated_at: new Date().toISOString(),
-            finished_at: new Date().toISOString(),
+            updated_at: now(),
+            finished_at: now(),
             error: { code: 'not_accepted', message: 'the broker did not confirm the task in time; it was not accepted' },
           }
         : undefined,

@@ -23,6 +23,7 @@ export interface HarnessOptions {
   uploadMaxBytes?: number;
   jsonBodyMaxBytes?: number;
   publishTimeoutMs?: number;
+  idempotencyTtlMs?: number;
   /** Skip waiting for the broker (for tests that point at a dead one). */
   expectBroker?: boolean;
 }
@@ -47,6 +48,7 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
     metrics: createMetrics('api'),
     afterResponse,
     limits: { uploadMaxBytes: options.uploadMaxBytes ?? 5 * 1024 * 1024, jsonBodyMaxBytes: options.jsonBodyMaxBytes ?? 64 * 1024 },
+    ...(options.idempotencyTtlMs === undefined ? {} : { idempotencyTtlMs: options.idempotencyTtlMs }),
   });
   return {
     app,

@@ -18,9 +18,9 @@ describe('createFsStorage', () => {
     await rm(parent, { recursive: true, force: true });
   });
 
-  it('creates the blob and record directories when the data directory is missing', async () => {
+  it('creates the blob, idempotency and record directories when the data directory is missing', async () => {
     await createFsStorage({ dataDir });
-    expect((await readdir(dataDir)).sort()).toEqual(['blobs', 'records']);
+    expect((await readdir(dataDir)).sort()).toEqual(['blobs', 'idempotency', 'records']);
   });
 
   it('resolves local paths to absolute ones when the data directory is relative', async () => {

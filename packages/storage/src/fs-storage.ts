@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createFsBlobStore } from './fs-blob-store';
+import { createFsIdempotencyStore } from './fs-idempotency-store';
 import { createFsRecordStore } from './fs-record-store';
 import type { Storage } from './storage';
 
 export interface FsStorageOptions {
   /**
    * The root directory (`DATA_DIR`), created when missing. Blobs live in `blobs/`, records in
-   * `records/`. API and workers may share it, on one machine or over a network file system.
+   * `records/`, idempotency keys in `idempotency/`. API and workers may share it, on one machine or over a network file system.
    */
   dataDir: string;
 }
@@ -18,12 +19,15 @@ export async function createFsStorage(options: FsStorageOptions): Promise<Storag
   const root = resolve(options.dataDir);
   const blobsDir = join(root, 'blobs');
   const recordsDir = join(root, 'records');
+  const idempotencyDir = join(root, 'idempotency');
   await mkdir(blobsDir, { recursive: true });
   await mkdir(recordsDir, { recursive: true });
+  await mkdir(idempotencyDir, { recursive: true });
 
   return {
     blobs: createFsBlobStore(blobsDir),
     records: createFsRecordStore(recordsDir),
+    idempotency: createFsIdempotencyStore(idempotencyDir),
     async checkWritable() {
       await Promise.all([probeWritable(blobsDir), probeWritable(recordsDir)]);
     },

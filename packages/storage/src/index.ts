@@ -1,4 +1,6 @@
 export type {
+  IdempotencyEntry,
+  IdempotencyStore,
   BlobStore,
   PutBlobOptions,
   RecordStore,

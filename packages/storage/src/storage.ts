@@ -47,9 +47,30 @@ export interface RecordStore {
   update(id: string, update: RecordUpdate): Promise<UpdateOutcome>;
 }
 
+/** What an `Idempotency-Key` was first used for. */
+export interface IdempotencyEntry {
+  /** A hash of the request the key was first used with (method, route, body). */
+  fingerprint: string;
+  task_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface IdempotencyStore {
+  /**
+   * Runs `fn` exclusively for `key`, across processes, so two racing requests with one key are
+   * served one after the other. `fn` sees the live entry (an expired one reads as absent) and
+   * returns a value and, optionally, the entry to store under the key.
+   */
+  exclusive<T>(key: string, fn: (entry: IdempotencyEntry | undefined) => Promise<{ value: T; store?: IdempotencyEntry }>): Promise<T>;
+  /** Deletes expired entries; returns how many. */
+  sweepExpired(): Promise<number>;
+}
+
 export interface Storage {
   readonly blobs: BlobStore;
   readonly records: RecordStore;
+  readonly idempotency: IdempotencyStore;
   /** Throws unless the store can be written now (readiness). */
   checkWritable(): Promise<void>;
 }

@@ -3,7 +3,9 @@ import { watermarkOptionsInputSchema, toFieldProblems, type TaskInput } from '@o
 import { childTraceparent } from '@offload/telemetry';
 import { HttpProblem, validationProblem } from '../http-errors';
 import { discardUploads, multipartFields, uploadedFiles } from '../multipart';
-import { acceptedBody, submitTask } from '../submit-task';
+import { submitTask } from '../submit-task';
+import { idempotencyKey, requestFingerprint } from '../idempotency';
+import { sendAccepted } from '../send-accepted';
 import { coerceFormFields } from '../form-fields';
 import { requireMultipart } from './uploads';
 import type { TaskRoutesDeps } from './tasks';
@@ -39,10 +41,18 @@ export function imageRoutes(deps: TaskRoutesDeps & { uploadMaxBytes: number }): 
       const options = watermarkOptionsInputSchema.safeParse({ ...fields, ...(logo ? { logo: logo.filename } : {}) });
       if (!options.success) throw validationProblem(toFieldProblems(options.error));
       const input: TaskInput = { task_type: 'watermark', content: { image: image.filename, watermark: options.data } };
-      const record = await submitTask(deps, input, { log: req.log, traceparent: childTraceparent(req.get('traceparent')) });
-      const body = acceptedBody(record);
-      deps.afterResponse.run('audit', () => req.log.info({ audit: 'task_accepted', task_id: record.id, task_type: record.task_type }, 'task accepted'));
-      res.status(202).location(body.links.self).json(body);
+      const key = idempotencyKey(req);
+      // Upload keys are new on every request; the same request is the same bytes and options.
+      const { logo: _logoKey, ...sameRequest } = options.data;
+      const fingerprint = requestFingerprint('POST /v1/images', { ...sameRequest, image: image.sha256, logo: logo?.sha256 });
+      const outcome = await submitTask(deps, input, {
+        log: req.log,
+        traceparent: childTraceparent(req.get('traceparent')),
+        ...(key === undefined ? {} : { idempotency: { key, fingerprint } }),
+      });
+      // A replay answers with the task the key first created; this request's files are not needed.
+      if (outcome.kind === 'replayed') await discardUploads(deps.storage.blobs, req);
+      sendAccepted(res, outcome, deps.afterResponse, req.log);
     } catch (err) {
       await discardUploads(deps.storage.blobs, req);
       throw err;

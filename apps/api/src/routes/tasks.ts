@@ -4,7 +4,9 @@ import { taskInputSchema, toFieldProblems } from '@offload/contracts';
 import type { Storage } from '@offload/storage';
 import { childTraceparent } from '@offload/telemetry';
 import { HttpProblem, validationProblem } from '../http-errors';
-import { acceptedBody, submitTask, type SubmitDeps } from '../submit-task';
+import { submitTask, type SubmitDeps } from '../submit-task';
+import { idempotencyKey, requestFingerprint } from '../idempotency';
+import { sendAccepted } from '../send-accepted';
 import type { AfterResponse } from '../after-response';
 
 export interface TaskRoutesDeps extends SubmitDeps {
@@ -30,10 +32,13 @@ export function taskRoutes(deps: TaskRoutesDeps): Router {
     }
     const parsed = taskInputSchema.safeParse(req.body);
     if (!parsed.success) throw validationProblem(toFieldProblems(parsed.error));
-    const record = await submitTask(deps, parsed.data, { log: req.log, traceparent: childTraceparent(req.get('traceparent')) });
-    const body = acceptedBody(record);
-    deps.afterResponse.run('audit', () => req.log.info({ audit: 'task_accepted', task_id: record.id, task_type: record.task_type }, 'task accepted'));
-    res.status(202).location(body.links.self).json(body);
+    const key = idempotencyKey(req);
+    const outcome = await submitTask(deps, parsed.data, {
+      log: req.log,
+      traceparent: childTraceparent(req.get('traceparent')),
+      ...(key === undefined ? {} : { idempotency: { key, fingerprint: requestFingerprint('POST /v1/tasks', parsed.data) } }),
+    });
+    sendAccepted(res, outcome, deps.afterResponse, req.log);
   });
 
   router.get('/v1/tasks/:id', async (req, res) => {
