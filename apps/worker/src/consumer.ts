@@ -45,6 +45,10 @@ class ReleaseSignal extends Error {
 export function createConsumer(deps: ConsumerDeps): Consumer {
   const waiting: Delivery[] = [];
   const running = new Map<Delivery, { release: AbortController; done: Promise<void> }>();
+  // One run per task id at a time in this process. When a connection drops mid-task, the broker
+  // redelivers the message at once on the new channel while the first run is still going; the
+  // redelivery waits for it and then finds the task done instead of running it twice.
+  const runsById = new Map<string, Promise<void>>();
   let draining = false;
 
   function pump(): void {
@@ -74,6 +78,25 @@ export function createConsumer(deps: ConsumerDeps): Consumer {
     const payload = decoded.payload;
     const attempt = payload.retry_count + 1;
     const log = deps.logger.child({ task_id: payload.id, task_type: payload.task_type, attempt });
+    const earlier = runsById.get(payload.id);
+    let finish = () => {};
+    const mine = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    runsById.set(payload.id, mine);
+    try {
+      if (earlier !== undefined) {
+        log.info('this task is already running here (a redelivery after a lost channel); waiting for that run');
+        await earlier;
+      }
+      await settle(delivery, payload, attempt, log, release);
+    } finally {
+      finish();
+      if (runsById.get(payload.id) === mine) runsById.delete(payload.id);
+    }
+  }
+
+  async function settle(delivery: Delivery, payload: TaskPayload, attempt: number, log: Logger, release: AbortSignal): Promise<void> {
     const count = (outcome: string) => deps.metrics.tasksProcessed.inc({ task_type: payload.task_type, outcome });
 
     if (delivery.deliveryCount >= deps.maxDeliveries) {
