@@ -21,7 +21,7 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   afterResponse: AfterResponse;
-  limits: { uploadMaxBytes: number; jsonBodyMaxBytes: number };
+  limits: { uploadMaxBytes: number; datasetMaxBytes: number; jsonBodyMaxBytes: number };
   /** How long an Idempotency-Key keeps answering with its task. @defaultValue 24 h */
   idempotencyTtlMs?: number;
   /** Seconds a client should wait before retrying after a 503. @defaultValue 5 */
@@ -72,7 +72,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(uploadRoutes({ blobs: deps.storage.blobs, uploadMaxBytes: deps.limits.uploadMaxBytes }));
   app.use(imageRoutes({ ...submitDeps, uploadMaxBytes: deps.limits.uploadMaxBytes }));
-  app.use(datasetRoutes());
+  app.use(datasetRoutes({ ...submitDeps, datasetMaxBytes: deps.limits.datasetMaxBytes }));
   app.use(taskRoutes(submitDeps));
   app.use((req, _res, next) => next(new HttpProblem('not_found', `no route for ${req.method} ${req.path}`)));
   app.use(problemHandler());

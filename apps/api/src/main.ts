@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     logger,
     metrics,
     afterResponse,
-    limits: { uploadMaxBytes: config.UPLOAD_MAX_BYTES, jsonBodyMaxBytes: config.JSON_BODY_MAX_BYTES },
+    limits: { uploadMaxBytes: config.UPLOAD_MAX_BYTES, datasetMaxBytes: config.DATASET_MAX_BYTES, jsonBodyMaxBytes: config.JSON_BODY_MAX_BYTES },
     idempotencyTtlMs: config.IDEMPOTENCY_TTL_MS,
     isAccepting: () => accepting,
   });

@@ -21,6 +21,7 @@ export interface ApiHarness {
 export interface HarnessOptions {
   amqpUrl?: string;
   uploadMaxBytes?: number;
+  datasetMaxBytes?: number;
   jsonBodyMaxBytes?: number;
   publishTimeoutMs?: number;
   idempotencyTtlMs?: number;
@@ -47,7 +48,10 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
     logger,
     metrics: createMetrics('api'),
     afterResponse,
-    limits: { uploadMaxBytes: options.uploadMaxBytes ?? 5 * 1024 * 1024, jsonBodyMaxBytes: options.jsonBodyMaxBytes ?? 64 * 1024 },
+    limits: {
+      uploadMaxBytes: options.uploadMaxBytes ?? 5 * 1024 * 1024,
+      datasetMaxBytes: options.datasetMaxBytes ?? options.uploadMaxBytes ?? 5 * 1024 * 1024,
+      jsonBodyMaxBytes: options.jsonBodyMaxBytes ?? 64 * 1024 },
     ...(options.idempotencyTtlMs === undefined ? {} : { idempotencyTtlMs: options.idempotencyTtlMs }),
   });
   return {

@@ -7,6 +7,7 @@ import { publishDeadLetter } from './dead-letter';
 import type { HandlerRegistry } from './handlers/handler';
 import { markFailed, markReleased, markRetrying } from './record-updates';
 import { decideRetry, type RetryLimits } from './retry-policy';
+import { createRunGate } from './run-gate';
 import { runTask } from './task-runner';
 
 export interface ConsumerDeps {
@@ -17,7 +18,7 @@ export interface ConsumerDeps {
   logger: Logger;
   metrics: Metrics;
   concurrency: number;
-  /** Deliveries without a settled outcome (worker crashes) before a task fails as worker_lost. */
+  /** Runs of one task lost with their worker (crashes) before it fails as worker_lost. */
   maxDeliveries: number;
   limits: (taskType: TaskType) => RetryLimits & { timeoutMs: number };
   random?: () => number;
@@ -49,6 +50,7 @@ export function createConsumer(deps: ConsumerDeps): Consumer {
   // redelivers the message at once on the new channel while the first run is still going; the
   // redelivery waits for it and then finds the task done instead of running it twice.
   const runsById = new Map<string, Promise<void>>();
+  const gate = createRunGate();
   let draining = false;
 
   function pump(): void {
@@ -99,22 +101,30 @@ export function createConsumer(deps: ConsumerDeps): Consumer {
   async function settle(delivery: Delivery, payload: TaskPayload, attempt: number, log: Logger, release: AbortSignal): Promise<void> {
     const count = (outcome: string) => deps.metrics.tasksProcessed.inc({ task_type: payload.task_type, outcome });
 
-    if (delivery.deliveryCount >= deps.maxDeliveries) {
-      const message = `delivered ${delivery.deliveryCount + 1} times without finishing: it keeps killing workers`;
+    // A record still `processing` means an earlier run ended with no outcome at all: its worker
+    // died. Such runs are counted per task on the record (not per message: a crash returns every
+    // message the process held, healthy ones too), and a task that has lost a run runs alone, so
+    // the next crash it causes takes no neighbour with it.
+    const current = await deps.storage.records.get(payload.id);
+    const lostRuns = current?.status === 'processing' ? (current.lost_runs ?? 0) + 1 : 0;
+    if (lostRuns >= deps.maxDeliveries) {
+      const message = `${lostRuns} runs ended without a result: the task keeps killing its worker`;
       await deadLetter(delivery, payload, 'worker_lost', message, attempt);
-      log.error({ delivery_count: delivery.deliveryCount }, 'task dead-lettered: worker_lost');
+      log.error({ lost_runs: lostRuns }, 'task dead-lettered: worker_lost');
       count('dead_lettered');
       return;
     }
 
     const limits = deps.limits(payload.task_type);
-    deps.metrics.tasksInFlight.inc({ task_type: payload.task_type });
+    const run = () => {
+      deps.metrics.tasksInFlight.inc({ task_type: payload.task_type });
+      return runTask({ storage: deps.storage, handlers: deps.handlers, timeoutMs: () => limits.timeoutMs }, payload, { log, release }).finally(() =>
+        deps.metrics.tasksInFlight.dec({ task_type: payload.task_type }),
+      );
+    };
+    if (lostRuns > 0) log.warn({ lost_runs: lostRuns }, 'an earlier run of this task died with its worker; running it alone');
     const endTimer = deps.metrics.taskDuration.startTimer({ task_type: payload.task_type });
-    const outcome = await runTask(
-      { storage: deps.storage, handlers: deps.handlers, timeoutMs: () => limits.timeoutMs },
-      payload,
-      { log, release },
-    ).finally(() => deps.metrics.tasksInFlight.dec({ task_type: payload.task_type }));
+    const outcome = await (lostRuns > 0 ? gate.exclusive(run) : gate.shared(run));
     endTimer({ outcome: outcome.kind });
 
     switch (outcome.kind) {

@@ -6,7 +6,18 @@ import type { Logger } from '@offload/telemetry';
 import { DEAD_LETTER_HEADERS } from './dead-letter';
 import { markFailed } from './record-updates';
 
-const xDeathSchema = z.array(z.looseObject({ reason: z.string(), queue: z.string().optional() }));
+// amqplib decodes a table's timestamp as `{ '!': 'timestamp', value: <seconds> }`.
+const amqpTimestampSchema = z.union([z.number(), z.object({ value: z.number() }).transform((t) => t.value)]);
+const xDeathSchema = z.array(z.looseObject({ reason: z.string(), queue: z.string().optional(), time: amqpTimestampSchema.optional() }));
+
+/** When a dead letter was made (ms since the epoch): offload's header, else the broker's x-death time. */
+export function deadLetteredAtMs(headers: Readonly<Record<string, unknown>>): number | undefined {
+  const at = headers[DEAD_LETTER_HEADERS.at];
+  if (typeof at === 'string' && Number.isFinite(Date.parse(at))) return Date.parse(at);
+  const deaths = xDeathSchema.safeParse(headers['x-death']);
+  const seconds = deaths.success ? deaths.data[0]?.time : undefined;
+  return seconds === undefined ? undefined : seconds * 1000;
+}
 
 /** The code and message a dead letter carries, whether offload or the broker wrote it. */
 export function deadLetterReason(headers: Readonly<Record<string, unknown>>): { code: ErrorCode; message: string } {
@@ -36,7 +47,9 @@ export function createDeadLetterRecorder(records: RecordStore, logger: Logger) {
     }
     try {
       const { code, message } = deadLetterReason(delivery.headers);
-      const outcome = await markFailed(records, id, code, message);
+      // A task re-driven after this dead letter was made is queued again: the event is stale.
+      const at = deadLetteredAtMs(delivery.headers);
+      const outcome = await markFailed(records, id, code, message, at === undefined ? undefined : new Date(at));
       if (outcome.applied) logger.error({ task_id: id, code }, 'task failed: dead-lettered');
       delivery.ack();
     } catch (err) {

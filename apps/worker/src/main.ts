@@ -1,10 +1,11 @@
+import { tmpdir } from 'node:os';
 import sharp from 'sharp';
 import { buildTopology } from '@offload/contracts';
 import { ConfigError } from '@offload/config';
 import { BrokerUnreachableError, connectBroker, waitForBroker } from '@offload/broker';
 import { createFsStorage } from '@offload/storage';
 import { createLogger, createMetrics } from '@offload/telemetry';
-import { loadWorkerConfig, taskTypeLimits } from './config';
+import { analysisLimits, loadWorkerConfig, taskTypeLimits } from './config';
 import { createHandlers } from './handlers/index';
 import { createHealthServer } from './health-server';
 import { createWorker } from './worker';
@@ -28,11 +29,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const limits = taskTypeLimits(config);
-  const handlers = createHandlers({ watermark: { limitInputPixels: config.IMAGE_MAX_PIXELS } });
-  const taskTypes = config.WORKER_TASK_TYPES.filter((t) => handlers[t] !== undefined);
-  const unhandled = config.WORKER_TASK_TYPES.filter((t) => handlers[t] === undefined);
-  if (unhandled.length > 0) logger.warn({ task_types: unhandled }, 'no handler for these task types in this version; not consuming them');
-  if (taskTypes.length === 0) throw new ConfigError([`WORKER_TASK_TYPES: no handler for ${unhandled.join(', ')} in this version`]);
+  const handlers = createHandlers({ watermark: { limitInputPixels: config.IMAGE_MAX_PIXELS }, analysis: analysisLimits(config, tmpdir()) });
   let fatal = false;
   const worker = createWorker({
     manager,
@@ -41,7 +38,7 @@ async function main(): Promise<void> {
     handlers,
     logger,
     metrics,
-    taskTypes,
+    taskTypes: config.WORKER_TASK_TYPES,
     concurrency: config.WORKER_CONCURRENCY,
     maxDeliveries: config.WORKER_MAX_DELIVERIES,
     shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,

@@ -28,6 +28,8 @@ export interface WorkerHarnessOptions {
 export interface WorkerHarness {
   topology: Topology;
   storage: Storage;
+  /** The storage's DATA_DIR, for processes (the built CLI) that open it themselves. */
+  dataDir: string;
   manager: AmqpConnectionManager;
   /** A publisher of our own, standing in for the API. */
   publisher: Publisher;
@@ -57,6 +59,7 @@ export async function createWorkerHarness(options: WorkerHarnessOptions): Promis
   return {
     topology,
     storage,
+    dataDir: dir.path,
     manager,
     publisher,
     async startWorker(overrides = {}) {

@@ -5,13 +5,15 @@ import type { TaskHandler } from '../src/handlers/handler';
 /**
  * A watermark handler driven by the task's text, for testing the worker's delivery logic without
  * sharp: `ok`, `transient:<k>` (fails the first k attempts), `permanent`, `plain-error`,
- * `hang` (ignores its signal until released by the test), `slow:<ms>` (honours its signal).
+ * `hang` (ignores its signal until released by the test), `slow:<ms>` (honours its signal),
+ * `broken` (fails permanently until the test calls `repair()`, then succeeds).
  */
 export function scriptedHandler() {
   const calls = new Map<string, number>();
   let running = 0;
   let maxRunning = 0;
   const hung: (() => void)[] = [];
+  let repaired = false;
 
   const handler: TaskHandler<'watermark'> = async (content, { taskId, storage, signal }) => {
     calls.set(taskId, (calls.get(taskId) ?? 0) + 1);
@@ -23,6 +25,9 @@ export function scriptedHandler() {
       switch (verb) {
         case 'transient':
           if ((calls.get(taskId) ?? 0) <= Number(arg)) throw new TransientTaskError('handler_failed', `transient failure ${calls.get(taskId)}`);
+          break;
+        case 'broken':
+          if (!repaired) throw new PermanentTaskError('corrupt_image', 'the image is broken until repaired');
           break;
         case 'permanent':
           throw new PermanentTaskError('corrupt_image', 'the image is truncated');
@@ -60,6 +65,10 @@ export function scriptedHandler() {
       maxRunning = running;
     },
     releaseHung: () => hung.splice(0).forEach((resolve) => resolve()),
+    /** From now on `broken` tasks succeed. */
+    repair: () => {
+      repaired = true;
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { newUploadKey } from '@offload/storage';
-import { createHandlers } from '../src/handlers/index';
+import { watermarkHandler } from '../src/handlers/watermark';
 import { pngBomb } from '../src/watermark/test-helpers';
 import { createWorkerHarness, type WorkerHarness } from './harness';
 
@@ -11,7 +11,7 @@ describe('watermark tasks on a worker', () => {
   let jpeg: Buffer;
 
   beforeAll(async () => {
-    h = await createWorkerHarness({ handlers: createHandlers({ watermark: { limitInputPixels: 50_000_000 } }), maxAttempts: 3 });
+    h = await createWorkerHarness({ handlers: { watermark: watermarkHandler({ limitInputPixels: 50_000_000 }) }, maxAttempts: 3 });
     await h.startWorker();
     jpeg = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#3366aa' } }).jpeg().toBuffer();
   });

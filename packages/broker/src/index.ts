@@ -1,6 +1,13 @@
 export { connectBroker, waitForBroker, redactUrl, reconnectDelayMs, type AmqpConnectionManager, type BrokerConnectionOptions } from './connect';
 export { assertTopology, deleteTopology } from './assert-topology';
 export { createPublisher, type Publisher, type PublisherOptions, type PublishMessage } from './publisher';
+export {
+  openDeadLetterQueue,
+  QueueNotFoundError,
+  type DeadLetterEntry,
+  type DeadLetterQueueOptions,
+  type DeadLetterQueueReader,
+} from './dead-letter-queue';
 export { createSubscriber, type Delivery, type Subscriber, type SubscriberOptions } from './subscriber';
 export {
   NotAcceptedError,

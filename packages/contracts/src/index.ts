@@ -25,10 +25,19 @@ export {
 } from './task-types/watermark';
 export {
   DATASET_FORMATS,
+  COLUMN_TYPES,
   analysisContentSchema,
   analysisContentInputSchema,
+  analysisResultSchema,
+  columnProfileSchema,
+  correlationSchema,
+  groupSchema,
+  histogramSchema,
   type DatasetFormat,
   type AnalysisContent,
+  type AnalysisResult,
+  type ColumnProfile,
+  type ColumnType,
 } from './task-types/analysis';
 export {
   TASK_STATUSES,

@@ -45,6 +45,12 @@ export const taskRecordSchema = z.object({
   task_type: z.enum(TASK_TYPES),
   status: z.enum(TASK_STATUSES),
   attempts: z.number().int().min(0).describe('Times a worker started the task'),
+  lost_runs: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Runs that ended without any outcome because their worker died (or lost its connection)'),
   created_at: z.iso.datetime({ offset: true }),
   updated_at: z.iso.datetime({ offset: true }),
   started_at: z.iso.datetime({ offset: true }).optional(),

@@ -1,11 +1,53 @@
 import { Router } from 'express';
-import { HttpProblem } from '../http-errors';
+import { analysisContentInputSchema, toFieldProblems, type TaskInput } from '@offload/contracts';
+import { childTraceparent } from '@offload/telemetry';
+import { HttpProblem, validationProblem } from '../http-errors';
+import { idempotencyKey, requestFingerprint } from '../idempotency';
+import { discardUploads, multipartFields, uploadedFiles } from '../multipart';
+import { sendAccepted } from '../send-accepted';
+import { submitTask } from '../submit-task';
+import { coerceFormFields } from '../form-fields';
+import { requireMultipart } from './uploads';
+import type { TaskRoutesDeps } from './tasks';
 
-/** `POST /v1/datasets` lands with the analysis task type (issue #4); until then it says so. */
-export function datasetRoutes(): Router {
+const DATASET_TYPES = new Set(['text/csv', 'application/json']);
+
+/** `columns` as a form field: repeated, or one comma-separated value. */
+function columnList(value: unknown): unknown {
+  if (typeof value === 'string') return value.split(',').map((c) => c.trim()).filter((c) => c !== '');
+  return value;
+}
+
+/** `POST /v1/datasets`: upload a CSV, TSV, JSON array or NDJSON file and queue its analysis. */
+export function datasetRoutes(deps: TaskRoutesDeps & { datasetMaxBytes: number }): Router {
   const router = Router();
-  router.post('/v1/datasets', () => {
-    throw new HttpProblem('not_implemented', 'dataset uploads are not available yet; POST /v1/tasks with task_type "analysis" and inline rows instead');
+  const upload = multipartFields(deps.storage.blobs, [{ name: 'file', maxCount: 1 }], { maxFileBytes: deps.datasetMaxBytes });
+  router.post('/v1/datasets', requireMultipart, upload, async (req, res) => {
+    try {
+      const file = uploadedFiles(req).file?.[0];
+      if (!file) throw validationProblem([{ path: 'file', message: 'multipart file field "file" is required', code: 'invalid_type' }]);
+      if (!DATASET_TYPES.has(file.mimetype)) {
+        throw new HttpProblem('unsupported_media_type', 'the file is not a text dataset (CSV, TSV, JSON array or NDJSON)');
+      }
+      const fields = coerceFormFields(req.body, ['histogram_bins'], []);
+      if ('columns' in fields) fields.columns = columnList(fields.columns);
+      const content = analysisContentInputSchema.safeParse({ ...fields, dataset: file.filename });
+      if (!content.success) throw validationProblem(toFieldProblems(content.error));
+      const input: TaskInput = { task_type: 'analysis', content: content.data };
+      const key = idempotencyKey(req);
+      const { dataset: _key, ...sameRequest } = content.data;
+      const fingerprint = requestFingerprint('POST /v1/datasets', { ...sameRequest, file: file.sha256 });
+      const outcome = await submitTask(deps, input, {
+        log: req.log,
+        traceparent: childTraceparent(req.get('traceparent')),
+        ...(key === undefined ? {} : { idempotency: { key, fingerprint } }),
+      });
+      if (outcome.kind === 'replayed') await discardUploads(deps.storage.blobs, req);
+      sendAccepted(res, outcome, deps.afterResponse, req.log);
+    } catch (err) {
+      await discardUploads(deps.storage.blobs, req);
+      throw err;
+    }
   });
   return router;
 }

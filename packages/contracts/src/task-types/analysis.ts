@@ -31,3 +31,68 @@ export const analysisContentSchema = analysisContentShape(z.object);
 /** Analysis content as a client may send it: unknown fields are rejected. */
 export const analysisContentInputSchema = analysisContentShape(z.strictObject);
 export type AnalysisContent = z.infer<typeof analysisContentSchema>;
+
+export const COLUMN_TYPES = ['integer', 'number', 'boolean', 'timestamp', 'string'] as const;
+export type ColumnType = (typeof COLUMN_TYPES)[number];
+
+const scalarSchema = z.union([z.string(), z.number(), z.boolean()]);
+
+export const histogramSchema = z.object({
+  /** n + 1 bin edges; each bin is [edge_i, edge_i+1), the last one closed (as numpy.histogram). */
+  edges: z.array(z.number()),
+  counts: z.array(z.number().int().nonnegative()),
+});
+
+export const columnProfileSchema = z.object({
+  name: z.string(),
+  type: z.enum(COLUMN_TYPES),
+  /** Non-missing values. */
+  count: z.number().int().nonnegative(),
+  missing: z.number().int().nonnegative(),
+  // integer and number columns (null when the column has no values)
+  mean: z.number().nullable().optional(),
+  /** Sample standard deviation (n − 1), as pandas. */
+  std: z.number().nullable().optional(),
+  min: z.number().nullable().optional(),
+  /** Quartiles by linear interpolation between order statistics, as pandas' describe(). */
+  p25: z.number().nullable().optional(),
+  p50: z.number().nullable().optional(),
+  p75: z.number().nullable().optional(),
+  max: z.number().nullable().optional(),
+  histogram: histogramSchema.nullable().optional(),
+  // boolean, timestamp and string columns
+  unique: z.number().int().nonnegative().optional(),
+  /** The most frequent value; ties go to the smallest value (as text). */
+  top: scalarSchema.nullable().optional(),
+  freq: z.number().int().nonnegative().optional(),
+  // timestamp columns: the range, as ISO 8601 text
+  first: z.string().nullable().optional(),
+  last: z.string().nullable().optional(),
+});
+export type ColumnProfile = z.infer<typeof columnProfileSchema>;
+
+export const correlationSchema = z.object({
+  columns: z.array(z.string()),
+  /** Pearson coefficients over pairwise-complete rows; null where undefined (constant column). */
+  matrix: z.array(z.array(z.number().nullable())),
+});
+
+export const groupSchema = z.object({
+  value: scalarSchema.nullable(),
+  count: z.number().int().nonnegative(),
+  /** Mean of each numeric column within the group. */
+  means: z.record(z.string(), z.number().nullable()),
+});
+
+export const analysisResultSchema = z.object({
+  format: z.enum(DATASET_FORMATS),
+  row_count: z.number().int().nonnegative(),
+  /** Rows that could not be parsed (ragged, or a value that contradicts its column's type). */
+  rows_failed: z.number().int().nonnegative(),
+  columns: z.array(columnProfileSchema),
+  correlation: correlationSchema,
+  group_by: z.object({ column: z.string(), groups: z.array(groupSchema) }).nullable(),
+  /** False: every statistic is exact. */
+  approximate: z.boolean(),
+});
+export type AnalysisResult = z.infer<typeof analysisResultSchema>;

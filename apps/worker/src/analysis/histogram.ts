@@ -1,0 +1,45 @@
+import type { EngineSession } from './duckdb-session';
+import { toCount } from './json-values';
+import { literal } from './sql';
+
+/**
+ * Bin edges as numpy.histogram makes them: `bins` equal bins over [min, max], the last one closed;
+ * a constant column gets the range [v − 0.5, v + 0.5].
+ */
+export function binEdges(min: number, max: number, bins: number): number[] {
+  const [lo, hi] = min === max ? [min - 0.5, max + 0.5] : [min, max];
+  const width = (hi - lo) / bins;
+  return Array.from({ length: bins + 1 }, (_, i) => (i === bins ? hi : lo + i * width));
+}
+
+/**
+ * A double as SQL that parses back to the very same double (a bare `0.18` would be a DECIMAL,
+ * and a long one loses bits on its way to DOUBLE).
+ */
+function double(value: number): string {
+  return `${literal(String(value))}::DOUBLE`;
+}
+
+/** Counts per bin of a numeric column (an already quoted identifier). */
+export async function histogram(session: EngineSession, column: string, min: number, max: number, bins: number) {
+  const edges = binEdges(min, max, bins);
+  const lo = double(edges[0] ?? min);
+  const width = double(((edges[bins] ?? max) - (edges[0] ?? min)) / bins);
+  // The division alone misplaces a value that sits on an edge ((1.2 − 1) / 0.1 < 2), so the guess
+  // moves by one bin when the value is outside [edges[k], edges[k+1]), computed exactly as
+  // binEdges does: each bin then holds what its reported edges say (numpy.histogram does the same).
+  // Positional GROUP BY: a dataset column named like an alias would otherwise win.
+  const rows = await session.query(
+    `SELECT (k - CASE WHEN x < ${lo} + k * ${width} THEN 1 ELSE 0 END
+               + CASE WHEN k < ${bins - 1} AND x >= ${lo} + (k + 1) * ${width} THEN 1 ELSE 0 END)::INTEGER AS b, count(*) AS n
+     FROM (SELECT x, least(greatest(floor((x - ${lo}) / ${width}), 0), ${bins - 1}) AS k
+           FROM (SELECT ${column}::DOUBLE AS x FROM t WHERE ${column} IS NOT NULL) WHERE isfinite(x))
+     GROUP BY 1`,
+  );
+  const counts = new Array<number>(bins).fill(0);
+  for (const row of rows) {
+    const b = Number(row.b);
+    counts[b] = (counts[b] ?? 0) + toCount(row.n);
+  }
+  return { edges, counts };
+}

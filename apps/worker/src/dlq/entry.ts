@@ -1,0 +1,55 @@
+import { decodeTaskPayload, type DecodeResult, type ErrorCode } from '@offload/contracts';
+import type { DeadLetterEntry } from '@offload/broker';
+import { DEAD_LETTER_HEADERS } from '../dead-letter';
+import { deadLetterReason, deadLetteredAtMs } from '../dead-letter-recorder';
+
+/** One dead letter as `dlq list` shows it (snake_case: `--json` prints these objects). */
+export interface DeadLetterRow {
+  /** The envelope's task id; the message id when the body cannot be decoded. */
+  id: string | null;
+  task_type: string | null;
+  reason: ErrorCode;
+  error: string;
+  attempts: number | null;
+  dead_lettered_at: string | null;
+  source_queue: string | null;
+  /** False for a body that is not a valid envelope: it cannot be re-driven. */
+  decodable: boolean;
+}
+
+
+/** The task id a dead letter belongs to (lower case), from its envelope or else its message id. */
+export function entryTaskId(entry: DeadLetterEntry, decoded: DecodeResult = decodeTaskPayload(entry.body)): string | undefined {
+  return (decoded.ok ? decoded.payload.id : entry.messageId)?.toLowerCase();
+}
+
+/** Reads what offload's `x-offload-*` headers (or the broker's `x-death`) say about a dead letter. */
+export function describeDeadLetter(entry: DeadLetterEntry): DeadLetterRow {
+  const decoded = decodeTaskPayload(entry.body);
+  const { headers } = entry;
+  const { code, message } = deadLetterReason(headers);
+  const attempts = headers[DEAD_LETTER_HEADERS.attempts];
+  const taskType = headers[DEAD_LETTER_HEADERS.taskType];
+  const sourceQueue = headers[DEAD_LETTER_HEADERS.sourceQueue];
+  return {
+    id: entryTaskId(entry, decoded) ?? null,
+    task_type: decoded.ok ? decoded.payload.task_type : typeof taskType === 'string' ? taskType : (entry.type ?? null),
+    reason: code,
+    error: message,
+    // A dead letter the broker made has no attempts header; its envelope counts the earlier retries.
+    attempts: typeof attempts === 'number' ? attempts : decoded.ok ? decoded.payload.retry_count + 1 : null,
+    dead_lettered_at: deadLetteredAt(entry),
+    source_queue: typeof sourceQueue === 'string' ? sourceQueue : firstDeathQueue(headers),
+    decodable: decoded.ok,
+  };
+}
+
+function deadLetteredAt(entry: DeadLetterEntry): string | null {
+  const ms = deadLetteredAtMs(entry.headers) ?? entry.timestampMs;
+  return ms === undefined ? null : new Date(ms).toISOString();
+}
+
+function firstDeathQueue(headers: Readonly<Record<string, unknown>>): string | null {
+  const queue = headers['x-first-death-queue'];
+  return typeof queue === 'string' ? queue : null;
+}

@@ -1,0 +1,75 @@
+import type { DeadLetterRow } from './entry';
+import type { RedriveOutcome } from './redrive';
+
+/** Longest error shown in the table; `--json` carries the whole text. */
+const ERROR_COLUMN_MAX = 100;
+
+/** One line of text: whitespace (newlines included) collapsed, cut at `max` characters. */
+export function oneLine(text: string, max: number = ERROR_COLUMN_MAX): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+/** A table padded to its widest cells; the last column is not padded. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** `dlq list`: one line per dead letter, then a count. */
+export function formatDeadLetters(rows: readonly DeadLetterRow[], queue: string): string {
+  if (rows.length === 0) return `no dead letters in ${queue}`;
+  const table = formatTable(
+    ['ID', 'TASK TYPE', 'REASON', 'ATTEMPTS', 'DEAD-LETTERED AT', 'ERROR'],
+    rows.map((row) => [
+      row.id ?? '-',
+      row.task_type ?? '-',
+      row.reason,
+      row.attempts === null ? '-' : String(row.attempts),
+      row.dead_lettered_at ?? '-',
+      oneLine(row.decodable ? row.error : `(cannot be re-driven) ${row.error}`),
+    ]),
+  );
+  return `${table}\n\n${rows.length} dead letter${rows.length === 1 ? '' : 's'} in ${queue}`;
+}
+
+/** `dlq list --json`: the rows as a JSON array. */
+export function formatDeadLettersJson(rows: readonly DeadLetterRow[]): string {
+  return JSON.stringify(rows, null, 2);
+}
+
+function describeOutcome(outcome: RedriveOutcome, queue: string): [string, string, string] {
+  switch (outcome.kind) {
+    case 'redriven':
+      return ['re-driven', outcome.id, outcome.entry_kept ? `${outcome.task_type}; its dead letter is still listed (channel closed before the ack)` : outcome.task_type];
+    case 'already_succeeded':
+      return ['already succeeded', outcome.id, 'not run again; removed from the dead-letter queue'];
+    case 'duplicate':
+      return ['duplicate', outcome.id, 'another dead letter of a task handled above; removed'];
+    case 'active':
+      return ['left', outcome.id, `the task is ${outcome.status}, not failed; not re-driven`];
+    case 'undecodable':
+      return ['left', outcome.id ?? '-', oneLine(`not a valid task message: ${outcome.message}`)];
+    case 'failed':
+      return ['left', outcome.id, oneLine(outcome.message)];
+    case 'not_found':
+      return ['not found', outcome.id, `not in ${queue}`];
+  }
+}
+
+/** `dlq redrive`: one line per selected dead letter, then the summary. */
+export function formatRedriveReport(outcomes: readonly RedriveOutcome[], queue: string): string {
+  const count = (...kinds: RedriveOutcome['kind'][]) => outcomes.filter((o) => kinds.includes(o.kind)).length;
+  let summary = `re-driven ${count('redriven')}, skipped ${count('already_succeeded')} (already succeeded), not found ${count('not_found')}`;
+  const duplicates = count('duplicate');
+  const left = count('active', 'undecodable', 'failed');
+  if (duplicates > 0) summary += `, duplicates removed ${duplicates}`;
+  if (left > 0) summary += `, left in the dead-letter queue ${left}`;
+  if (outcomes.length === 0) return `no dead letters in ${queue}\n${summary}`;
+  return `${formatTable(['OUTCOME', 'ID', 'DETAIL'], outcomes.map((o) => describeOutcome(o, queue)))}\n\n${summary}`;
+}

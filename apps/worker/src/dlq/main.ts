@@ -1,0 +1,104 @@
+import { buildTopology, type Topology } from '@offload/contracts';
+import { ConfigError } from '@offload/config';
+import {
+  BrokerUnreachableError,
+  QueueNotFoundError,
+  connectBroker,
+  createPublisher,
+  openDeadLetterQueue,
+  waitForBroker,
+  type AmqpConnectionManager,
+  type DeadLetterQueueReader,
+} from '@offload/broker';
+import { createFsStorage } from '@offload/storage';
+import { createLogger, type Logger } from '@offload/telemetry';
+import { loadDlqConfig, type DlqConfig } from './config';
+import { formatDeadLetters, formatDeadLettersJson, formatRedriveReport } from './format';
+import { listDeadLetters } from './list';
+import { USAGE, UsageError, parseDlqArgs, type RedriveSelection } from './parse-args';
+import { redriveDeadLetters, redriveExitCode } from './redrive';
+
+/**
+ * `npm run dlq -- list|redrive`: the entry point, and the only file with side effects.
+ * Exit codes: 0 done, 1 failed (broker, configuration, an id not found, an entry left), 2 usage.
+ */
+async function main(argv: readonly string[]): Promise<number> {
+  let command;
+  try {
+    command = parseDlqArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`offload dlq: ${err.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (command.command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const config = loadDlqConfig(process.env);
+  const topology = buildTopology(config.QUEUE_PREFIX);
+  // Silent: stdout carries the table or the JSON, and every failure is reported below.
+  const logger = createLogger({ name: 'dlq', level: 'silent' });
+  const manager = connectBroker({ url: config.AMQP_URL, logger, connectionName: 'offload-dlq' });
+  try {
+    await waitForBroker(manager, config.AMQP_URL, config.BROKER_CONNECT_TIMEOUT_MS);
+    const reader = await openDeadLetterQueue({ manager, queue: topology.deadLetterQueue });
+    try {
+      if (command.command === 'list') {
+        const rows = await listDeadLetters(reader);
+        await reader.close();
+        process.stdout.write(`${command.json ? formatDeadLettersJson(rows) : formatDeadLetters(rows, reader.queue)}\n`);
+        return 0;
+      }
+      return await redrive({ config, topology, manager, reader, logger }, command.selection);
+    } finally {
+      await reader.close();
+    }
+  } finally {
+    await manager.close();
+  }
+}
+
+async function redrive(
+  ctx: { config: DlqConfig; topology: Topology; manager: AmqpConnectionManager; reader: DeadLetterQueueReader; logger: Logger },
+  selection: RedriveSelection,
+): Promise<number> {
+  const storage = await createFsStorage({ dataDir: ctx.config.DATA_DIR });
+  const publisher = createPublisher({ manager: ctx.manager, topology: ctx.topology, logger: ctx.logger, publishTimeoutMs: ctx.config.PUBLISH_TIMEOUT_MS });
+  try {
+    await withDeadline(publisher.waitForReady(), ctx.config.BROKER_CONNECT_TIMEOUT_MS, 'no confirmed channel to RabbitMQ (the broker refused the topology?)');
+    const outcomes = await redriveDeadLetters({ reader: ctx.reader, publisher, records: storage.records, topology: ctx.topology }, selection);
+    // Closing waits until the broker has processed every ack: only then is the report true.
+    await ctx.reader.close();
+    process.stdout.write(`${formatRedriveReport(outcomes, ctx.reader.queue)}\n`);
+    return redriveExitCode(outcomes);
+  } finally {
+    await publisher.close();
+  }
+}
+
+async function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof BrokerUnreachableError || err instanceof ConfigError || err instanceof QueueNotFoundError) {
+      process.stderr.write(`offload dlq: ${err.message}\n`);
+    } else {
+      process.stderr.write(`offload dlq: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    }
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { decodeTaskPayload, type TaskPayload, type TaskStatus, type TaskType, type Topology } from '@offload/contracts';
+import type { DeadLetterEntry, DeadLetterQueueReader, Publisher } from '@offload/broker';
+import type { RecordStore } from '@offload/storage';
+import { deadLetterReason } from '../dead-letter-recorder';
+import { markRedriveFailed, markRedriven } from '../record-updates';
+import { entryTaskId } from './entry';
+import type { RedriveSelection } from './parse-args';
+
+/** What happened to one selected dead letter (or to an `--id` that matched none). */
+export type RedriveOutcome =
+  /** Record queued, message confirmed on the task exchange, dead letter acked. */
+  | { kind: 'redriven'; id: string; task_type: TaskType; entry_kept: boolean }
+  /** The record is `succeeded`: the dead letter was acked and the task not run again. */
+  | { kind: 'already_succeeded'; id: string }
+  /** A second dead letter of a task this run already re-drove or found succeeded: acked. */
+  | { kind: 'duplicate'; id: string }
+  /** The record is queued, processing or retrying: the task is live, so the dead letter stays. */
+  | { kind: 'active'; id: string; status: TaskStatus }
+  /** The body is not a valid envelope: reported, left in the queue. */
+  | { kind: 'undecodable'; id: string | undefined; message: string }
+  /** The record or the publish failed (a failed publish puts the record back to `failed`); the dead letter stays. */
+  | { kind: 'failed'; id: string; message: string }
+  | { kind: 'not_found'; id: string };
+
+export interface RedriveDeps {
+  reader: DeadLetterQueueReader;
+  publisher: Publisher;
+  records: RecordStore;
+  topology: Topology;
+}
+
+const envelopeObjectSchema = z.record(z.string(), z.unknown());
+
+/**
+ * Re-drives the selected dead letters one by one, in queue order. For each: the record moves to
+ * `queued` first (so a worker that takes the message at once finds it runnable), then the
+ * envelope is published with `retry_count: 0` and confirmed, and only then is the dead letter
+ * acked. Entries not acked go back to the queue when the caller closes the reader.
+ */
+export async function redriveDeadLetters(deps: RedriveDeps, selection: RedriveSelection): Promise<RedriveOutcome[]> {
+  const entries = await deps.reader.readAll();
+  const wanted = selection.kind === 'ids' ? new Set(selection.ids) : undefined;
+  const outcomes: RedriveOutcome[] = [];
+  const done = new Set<string>();
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    const id = entryTaskId(entry);
+    if (wanted !== undefined && (id === undefined || !wanted.has(id))) continue;
+    if (id !== undefined) seen.add(id);
+    outcomes.push(
+      await redriveEntry(deps, entry, done).catch((err: unknown): RedriveOutcome => ({ kind: 'failed', id: id ?? 'unknown', message: errorMessage(err) })),
+    );
+  }
+  for (const id of wanted ?? []) {
+    if (!seen.has(id)) outcomes.push({ kind: 'not_found', id });
+  }
+  return outcomes;
+}
+
+async function redriveEntry(deps: RedriveDeps, entry: DeadLetterEntry, done: Set<string>): Promise<RedriveOutcome> {
+  const decoded = decodeTaskPayload(entry.body);
+  if (!decoded.ok) return { kind: 'undecodable', id: entry.messageId, message: decoded.message };
+  const payload = decoded.payload;
+  if (done.has(payload.id)) {
+    entry.ack();
+    return { kind: 'duplicate', id: payload.id };
+  }
+  const previous = await deps.records.get(payload.id);
+  const moved = await markRedriven(deps.records, payload);
+  if (!moved.applied) {
+    const status = moved.record?.status;
+    if (status === 'succeeded') {
+      entry.ack();
+      done.add(payload.id);
+      return { kind: 'already_succeeded', id: payload.id };
+    }
+    return { kind: 'active', id: payload.id, status: status ?? 'queued' };
+  }
+  try {
+    await publishAgain(deps, entry, payload);
+  } catch (err) {
+    const restored = await markRedriveFailed(deps.records, payload.id, previous, deadLetterReason(entry.headers)).then(
+      () => 'the record is back to failed',
+      (restoreErr: unknown) => `the record could not be put back to failed and stays queued: ${errorMessage(restoreErr)}`,
+    );
+    return { kind: 'failed', id: payload.id, message: `not published (${errorMessage(err)}); ${restored}` };
+  }
+  done.add(payload.id);
+  // false: the reader's channel closed after the confirm, so the dead letter is back in the
+  // queue; a later re-drive finds the task live or succeeded and does not run it twice.
+  const acked = entry.ack();
+  return { kind: 'redriven', id: payload.id, task_type: payload.task_type, entry_kept: !acked };
+}
+
+/** Publishes the original envelope (fields this version does not know included) with retry_count 0. */
+async function publishAgain(deps: RedriveDeps, entry: DeadLetterEntry, payload: TaskPayload): Promise<void> {
+  const original = envelopeObjectSchema.parse(JSON.parse(entry.body.toString('utf8')));
+  const traceparent = entry.headers.traceparent;
+  await deps.publisher.publish({
+    exchange: deps.topology.taskExchange,
+    routingKey: payload.task_type,
+    body: Buffer.from(JSON.stringify({ ...original, retry_count: 0 })),
+    messageId: payload.id,
+    type: payload.task_type,
+    headers: typeof traceparent === 'string' ? { traceparent } : {},
+  });
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** 0 when every selected dead letter was re-driven or removed; 1 when any is left or missing. */
+export function redriveExitCode(outcomes: readonly RedriveOutcome[]): 0 | 1 {
+  const ok = new Set<RedriveOutcome['kind']>(['redriven', 'already_succeeded', 'duplicate']);
+  return outcomes.every((o) => ok.has(o.kind)) ? 0 : 1;
+}

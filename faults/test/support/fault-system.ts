@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { buildTopology, type Topology } from '@offload/contracts';
+import { deleteTestTopology, tempDataDir, uniquePrefix, waitUntil } from '@offload/test-support';
+import { apiClient, type ApiClient } from './api-client';
+import { brokerNode, type BrokerNode } from './broker-node';
+import { describeExit, startChild, type Child } from './child-process';
+import { freePort } from './free-port';
+
+const REPO_ROOT = resolve(__dirname, '../../..');
+const API_ENTRY = resolve(REPO_ROOT, 'apps/api/dist/main.js');
+const FAULT_WORKER = resolve(__dirname, 'fault-worker.ts');
+const START_TIMEOUT_MS = 30_000;
+
+export interface WorkerProcess extends Child {
+  /** Port of the worker's /livez, /readyz and /metrics. */
+  readonly httpPort: number;
+}
+
+/** One test file's system under test: the built API and fault workers on the suite's node. */
+export interface FaultSystem {
+  readonly node: BrokerNode;
+  readonly topology: Topology;
+  readonly dataDir: string;
+  readonly api: ApiClient;
+  readonly apiProcess: Child;
+  /** The JPEG every task references, uploaded once. */
+  readonly imageKey: string;
+  /** Starts a fault worker (the file's worker env, then `env`) and waits until it consumes. */
+  startWorker(env?: Record<string, string>): Promise<WorkerProcess>;
+  /** Stops every process, deletes the queues and exchanges and the data directory. */
+  close(): Promise<void>;
+}
+
+export interface FaultSystemOptions {
+  /** Worker environment for every worker of this file (WORKER_MAX_DELIVERIES, RETRY_BASE_MS…). */
+  workerEnv?: Record<string, string>;
+}
+
+export async function startFaultSystem(options: FaultSystemOptions = {}): Promise<FaultSystem> {
+  if (!existsSync(API_ENTRY)) throw new Error(`${API_ENTRY} is missing: build first (npm test builds every workspace)`);
+  const node = brokerNode();
+  const prefix = uniquePrefix();
+  const dir = await tempDataDir('offload-faults');
+  const common = { AMQP_URL: node.url, QUEUE_PREFIX: prefix, DATA_DIR: dir.path };
+  const port = await freePort();
+  const apiProcess = startChild('api', [API_ENTRY], {
+    ...common,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    PUBLISH_TIMEOUT_MS: '2000',
+    API_SHUTDOWN_GRACE_MS: '2000',
+  });
+  const workers: Child[] = [];
+  const close = async () => {
+    const failures: unknown[] = [];
+    const step = async (run: () => Promise<unknown>) => {
+      try {
+        await run();
+      } catch (err) {
+        failures.push(err);
+      }
+    };
+    await step(() => Promise.all(workers.map((w) => w.stop('SIGTERM', 15_000))));
+    await step(() => apiProcess.stop('SIGTERM', 15_000));
+    await step(() => deleteTestTopology(buildTopology(prefix), node.url));
+    await step(() => dir.remove());
+    if (failures.length > 0) throw new AggregateError(failures, 'closing the fault system failed');
+  };
+
+  try {
+    const api = apiClient(`http://127.0.0.1:${port}`);
+    const ready = await waitUntil(
+      async () => apiProcess.exit() ?? ((await fetch(`${api.base}/readyz`)).ok && 'ready'),
+      { timeoutMs: START_TIMEOUT_MS, description: 'the API to be ready' },
+    );
+    if (ready !== 'ready') throw new Error(`the API exited (${describeExit(ready)}): ${apiProcess.stderr()}`);
+    const imageKey = await api.uploadImage();
+    return {
+      node,
+      topology: buildTopology(prefix),
+      dataDir: dir.path,
+      api,
+      apiProcess,
+      imageKey,
+      async startWorker(env = {}) {
+        const child = startChild('fault-worker', ['--import', 'tsx', FAULT_WORKER], {
+          ...common,
+          LOG_LEVEL: 'info',
+          WORKER_HTTP_PORT: '0',
+          WORKER_SHUTDOWN_GRACE_MS: '2000',
+          ...options.workerEnv,
+          ...env,
+        }, REPO_ROOT);
+        workers.push(child);
+        const ready = await child.waitForLog((line) => line.msg === 'offload worker ready', START_TIMEOUT_MS, 'ready');
+        return Object.assign(child, { httpPort: Number(ready.http_port) });
+      },
+      close,
+    };
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,113 @@
+import type { Channel, GetMessage } from 'amqplib';
+import { OffloadError } from '@offload/contracts';
+import type { AmqpConnectionManager } from './connect';
+import { amqpCloseCode } from './errors';
+
+/** One message taken from a dead-letter queue and held (unacked) until the reader closes. */
+export interface DeadLetterEntry {
+  readonly body: Buffer;
+  readonly messageId: string | undefined;
+  readonly type: string | undefined;
+  readonly headers: Readonly<Record<string, unknown>>;
+  /** The message's `timestamp` property, in ms since the epoch. */
+  readonly timestampMs: number | undefined;
+  /**
+   * Removes the entry from the queue for good. Returns false, and sends nothing, once the reader's
+   * channel has closed: the broker has then already put the entry back.
+   */
+  ack(): boolean;
+}
+
+export interface DeadLetterQueueReader {
+  readonly queue: string;
+  /**
+   * Takes every message from the queue (basic.get without auto-ack) until it is empty. The entries
+   * stay with this reader until acked, or until `close` hands them back to the queue.
+   */
+  readAll(): Promise<DeadLetterEntry[]>;
+  /** Closes the channel; the broker puts back every entry not acked. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface DeadLetterQueueOptions {
+  manager: AmqpConnectionManager;
+  /** The dead-letter queue (`topology.deadLetterQueue`). */
+  queue: string;
+}
+
+/** The queue to read does not exist: most likely QUEUE_PREFIX names another deployment. */
+export class QueueNotFoundError extends OffloadError {
+  constructor(queue: string, options: { cause?: unknown } = {}) {
+    super('not_found', `queue ${queue} does not exist on this broker (is QUEUE_PREFIX right?)`, options);
+    this.name = 'QueueNotFoundError';
+  }
+}
+
+/**
+ * Opens a reader on a dead-letter queue of a connected manager. It uses one plain channel rather
+ * than a managed one: delivery tags mean nothing on another channel, so a reader that lost its
+ * channel must fail (its entries are back in the queue) instead of silently moving to a new one.
+ * The queue is only checked, never declared, so a mistyped prefix creates nothing.
+ */
+export async function openDeadLetterQueue(options: DeadLetterQueueOptions): Promise<DeadLetterQueueReader> {
+  const connection = options.manager.connection;
+  if (connection === undefined) throw new Error('not connected to RabbitMQ');
+  const channel: Channel = await connection.createChannel();
+  let live = true;
+  let closing: Promise<void> | undefined;
+  channel.on('close', () => {
+    live = false;
+  });
+  // The broker closing the channel (404 below) also emits 'error'; the failed call reports it.
+  channel.on('error', () => undefined);
+  try {
+    await channel.checkQueue(options.queue);
+  } catch (err) {
+    if (amqpCloseCode(err) === 404) throw new QueueNotFoundError(options.queue, { cause: err });
+    throw err;
+  }
+
+  const toEntry = (message: GetMessage): DeadLetterEntry => {
+    const { properties } = message;
+    let settled = false;
+    return {
+      body: message.content,
+      messageId: typeof properties.messageId === 'string' ? properties.messageId : undefined,
+      type: typeof properties.type === 'string' ? properties.type : undefined,
+      headers: properties.headers ?? {},
+      timestampMs: typeof properties.timestamp === 'number' ? properties.timestamp * 1000 : undefined,
+      ack() {
+        if (settled || !live) return false;
+        settled = true;
+        channel.ack(message);
+        return true;
+      },
+    };
+  };
+
+  return {
+    queue: options.queue,
+    async readAll() {
+      const entries: DeadLetterEntry[] = [];
+      for (;;) {
+        if (!live) throw new Error(`the channel reading ${options.queue} closed; its entries are back in the queue`);
+        // Messages this channel holds unacked are not handed out again, so the loop ends once
+        // every message has been taken.
+        const message = await channel.get(options.queue, { noAck: false });
+        if (message === false) return entries;
+        entries.push(toEntry(message));
+      }
+    },
+    close() {
+      // Closing waits for close-ok, which the broker sends only after processing every ack sent
+      // before it: acked entries are gone, the others are back in the queue.
+      closing ??= live
+        ? channel.close().catch((err: unknown) => {
+            // Already closed under us (connection lost): the broker has put the entries back.
+            if (live) throw err;
+          })
+        : Promise.resolve();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { buildTopology } from '@offload/contracts';
+import { createLogger } from '@offload/telemetry';
+import { TEST_AMQP_URL, deleteTestTopology, uniquePrefix } from '@offload/test-support';
+import {
+  connectBroker,
+  createPublisher,
+  openDeadLetterQueue,
+  QueueNotFoundError,
+  waitForBroker,
+  type AmqpConnectionManager,
+  type Publisher,
+} from '../src/index';
+
+const logger = createLogger({ name: 'dlq-reader-test', level: 'silent' });
+
+describe('openDeadLetterQueue', () => {
+  const topology = buildTopology(uniquePrefix());
+  let manager: AmqpConnectionManager;
+  let publisher: Publisher;
+  const ids = [randomUUID(), randomUUID(), randomUUID()];
+
+  async function readIds(): Promise<(string | undefined)[]> {
+    const reader = await openDeadLetterQueue({ manager, queue: topology.deadLetterQueue });
+    try {
+      return (await reader.readAll()).map((e) => e.messageId);
+    } finally {
+      await reader.close();
+    }
+  }
+
+  beforeAll(async () => {
+    manager = connectBroker({ url: TEST_AMQP_URL, logger, connectionName: 'dlq-reader-test' });
+    await waitForBroker(manager, TEST_AMQP_URL, 10_000);
+    publisher = createPublisher({ manager, topology, logger });
+    await publisher.waitForReady();
+    for (const id of ids) {
+      await publisher.publish({
+        exchange: topology.deadLetterExchange,
+        routingKey: 'watermark',
+        body: Buffer.from(`{"id":"${id}"}`),
+        messageId: id,
+        type: 'watermark',
+        headers: { 'x-offload-reason': 'corrupt_image' },
+      });
+    }
+  });
+
+  afterAll(async () => {
+    await publisher.close();
+    await manager.close();
+    await deleteTestTopology(topology);
+  });
+
+  it('takes every entry with its properties and puts them all back on close', async () => {
+    const reader = await openDeadLetterQueue({ manager, queue: topology.deadLetterQueue });
+    const entries = await reader.readAll();
+    await reader.close();
+    expect(entries.map((e) => e.messageId)).toEqual(ids);
+    expect(entries[0]?.type).toBe('watermark');
+    expect(entries[0]?.headers['x-offload-reason']).toBe('corrupt_image');
+    expect(entries[0]?.body.toString()).toBe(`{"id":"${ids[0]}"}`);
+    expect(entries[0]?.timestampMs).toEqual(expect.any(Number));
+    expect((await readIds()).sort()).toEqual([...ids].sort());
+  });
+
+  it('removes only the entries it acked', async () => {
+    const reader = await openDeadLetterQueue({ manager, queue: topology.deadLetterQueue });
+    const entries = await reader.readAll();
+    const middle = entries.find((e) => e.messageId === ids[1]);
+    expect(middle?.ack()).toBe(true);
+    expect(middle?.ack()).toBe(false);
+    await reader.close();
+    expect((await readIds()).sort()).toEqual([ids[0], ids[2]].sort());
+  });
+
+  it('refuses to ack once its channel has closed', async () => {
+    const reader = await openDeadLetterQueue({ manager, queue: topology.deadLetterQueue });
+    const [first] = await reader.readAll();
+    await reader.close();
+    await reader.close();
+    expect(first?.ack()).toBe(false);
+    expect(await readIds()).toHaveLength(2);
+  });
+
+  it('fails with QueueNotFoundError, declaring nothing, when the queue does not exist', async () => {
+    const queue = `${uniquePrefix()}.dead-letter`;
+    await expect(openDeadLetterQueue({ manager, queue })).rejects.toBeInstanceOf(QueueNotFoundError);
+    await expect(openDeadLetterQueue({ manager, queue })).rejects.toThrow(/does not exist.*QUEUE_PREFIX/);
+  });
+});
