@@ -66,7 +66,10 @@ describe('SIGKILL of worker replicas under load', () => {
     const kills = killed.map((k) => `task ${k.atTask} replica ${k.slot}`).join(', ');
     process.stdout.write(`[faults] kill-workers kills=${killed.length} (${kills}) killed_mid_task=${killedMidTask.length}\n`);
 
-    expect([check.accepted, check.succeeded]).toEqual([TASKS, TASKS]);
+    // The kill schedule may run past TASKS when a victim needed feeding; the run is still bounded
+    // (at most KILLS × 22 tasks past it) and every submission must have been accepted and finished.
+    expect(submissions.length).toBeGreaterThanOrEqual(TASKS);
+    expect([check.accepted, check.succeeded]).toEqual([submissions.length, submissions.length]);
     expect(check.failed).toEqual({});
     expect([check.lost, check.duplicated, check.unexpected, check.stuck, check.notAcceptedViolations]).toEqual([[], [], [], [], []]);
     expect(killed.every((k) => k.inFlight.length > 0)).toBe(true);

@@ -34,11 +34,14 @@ describe('worker on connection loss', () => {
   afterAll(() => h.close());
 
   it('reconnects, drops the stale delivery of a task it finished, and keeps serving', async () => {
-    const id = await h.submit(task('slow:1500'));
+    const id = await h.submit(task('hang'));
     await h.waitForStatus(id, ['processing']);
     await dropConsumerConnection(h.topology.workQueues.watermark);
-    // The handler finishes on the dead channel: its ack is dropped, the broker redelivers the
-    // message on the new channel, and the worker acks it there without running it again.
+    await waitUntil(() => !h.manager.isConnected(), { description: 'the drop to be seen' });
+    await waitUntil(() => h.manager.isConnected(), { timeoutMs: 30_000, description: 'the worker to reconnect' });
+    // Only now does the handler finish, on the dead channel: its ack is dropped, and the
+    // redelivery on the new channel (which waited for this run) is acked without running again.
+    script.releaseHung();
     const record = await h.waitForStatus(id, ['succeeded'], 30_000);
     expect(record.attempts).toBe(1);
     await waitUntil(async () => (await h.processed('skipped')) >= 1, { timeoutMs: 30_000, description: 'the redelivery to be acked unrun' });

@@ -1,7 +1,9 @@
 import { Ajv2020 } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { taskInputJsonSchema, taskPayloadJsonSchema } from './json-schema';
 
 const ajv = new Ajv2020({ strict: false });
+addFormats(ajv);
 const payload = {
   v: 1,
   id: '0b6f0b7e-8d0a-4a39-9a40-4f1c1d8f5a11',
@@ -20,6 +22,7 @@ describe('taskPayloadJsonSchema', () => {
 
   it('rejects a payload with an unknown task_type or a bad upload key', () => {
     expect(validate({ ...payload, task_type: 'nope' })).toBe(false);
+    expect(validate({ ...payload, id: 'not-a-uuid' })).toBe(false);
     expect(validate({ ...payload, content: { ...payload.content, image: '../etc/passwd' } })).toBe(false);
   });
 });
