@@ -1,0 +1,95 @@
+import { buildTopology, type TaskType } from '@offload/contracts';
+import { connectBroker, waitForBroker } from '@offload/broker';
+import { createFsStorage } from '@offload/storage';
+import { createLogger, createMetrics, type Logger, type Metrics } from '@offload/telemetry';
+import { taskTypeLimits, type WorkerConfig } from './config';
+import type { HandlerRegistry } from './handlers/handler';
+import { createHealthServer } from './health-server';
+import { createWorker, type Worker } from './worker';
+
+export interface RunWorkerOptions {
+  config: Readonly<WorkerConfig>;
+  /** Names the process in logs, in the broker's connection list and on stderr. */
+  name: string;
+  handlers: HandlerRegistry;
+  /** @defaultValue config.WORKER_TASK_TYPES */
+  taskTypes?: readonly TaskType[];
+  /** @defaultValue a fresh registry */
+  metrics?: Metrics;
+  /** Interface of the health port. @defaultValue all interfaces */
+  healthHost?: string;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  logger: Logger;
+  /** Drains, closes the connection and the health port. Idempotent; never exits the process. */
+  shutdown(reason: string): Promise<void>;
+}
+
+/**
+ * A whole worker process, wired once for the real entry point and for test and bench workers
+ * with other handlers: one managed connection, storage, the consumers, the health port, and
+ * SIGTERM/SIGINT → drain within the grace period → exit 0 (exit 1 on a broker refusal).
+ */
+export async function runWorker(options: RunWorkerOptions): Promise<RunningWorker> {
+  const { config, name } = options;
+  const logger = createLogger({ name, level: config.LOG_LEVEL });
+  const metrics = options.metrics ?? createMetrics('worker');
+  const storage = await createFsStorage({ dataDir: config.DATA_DIR });
+  const manager = connectBroker({ url: config.AMQP_URL, logger, connectionName: name });
+  manager.on('connect', () => metrics.brokerConnected.set(1));
+  manager.on('disconnect', () => metrics.brokerConnected.set(0));
+  try {
+    await waitForBroker(manager, config.AMQP_URL, config.BROKER_CONNECT_TIMEOUT_MS);
+  } catch (err) {
+    await manager.close();
+    throw err;
+  }
+  const limits = taskTypeLimits(config);
+  let shuttingDown: Promise<void> | undefined;
+  const worker = createWorker({
+    manager,
+    topology: buildTopology(config.QUEUE_PREFIX),
+    storage,
+    handlers: options.handlers,
+    logger,
+    metrics,
+    taskTypes: options.taskTypes ?? config.WORKER_TASK_TYPES,
+    concurrency: config.WORKER_CONCURRENCY,
+    maxDeliveries: config.WORKER_MAX_DELIVERIES,
+    shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
+    publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
+    limits: (taskType) => ({ ...limits[taskType], baseDelayMs: config.RETRY_BASE_MS, maxDelayMs: config.RETRY_MAX_MS }),
+    onFatal: (err) => {
+      if (shuttingDown) return;
+      process.stderr.write(`${name}: the broker refused the topology or access, a configuration fault: ${err.message}\n`);
+      void shutdown('fatal').then(() => process.exit(1));
+    },
+  });
+  const health = createHealthServer({
+    metrics,
+    checkReady: async () => {
+      if (!worker.isReady()) throw new Error('not consuming');
+      await storage.checkWritable();
+    },
+  });
+  await new Promise<void>((resolve) => health.listen(config.WORKER_HTTP_PORT, options.healthHost, resolve));
+  await worker.start();
+  const address = health.address();
+  logger.info({ pid: process.pid, http_port: typeof address === 'object' && address ? address.port : config.WORKER_HTTP_PORT }, 'offload worker ready');
+
+  const shutdown = (reason: string) => {
+    shuttingDown ??= (async () => {
+      logger.info({ reason, grace_ms: config.WORKER_SHUTDOWN_GRACE_MS }, 'shutting down: draining in-flight tasks');
+      await worker.close();
+      await manager.close().catch((err: unknown) => logger.error({ err }, 'closing the connection failed'));
+      await new Promise<void>((resolve) => health.close(() => resolve()));
+      logger.info('shut down cleanly');
+    })();
+    return shuttingDown;
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
+  process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
+  return { worker, logger, shutdown };
+}
