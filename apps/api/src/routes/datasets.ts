@@ -1,11 +1,8 @@
 import { Router } from 'express';
 import { analysisContentInputSchema, toFieldProblems, type TaskInput } from '@offload/contracts';
-import { childTraceparent } from '@offload/telemetry';
 import { HttpProblem, validationProblem } from '../http-errors';
-import { idempotencyKey, requestFingerprint } from '../idempotency';
 import { discardUploads, multipartFields, uploadedFiles } from '../multipart';
-import { sendAccepted } from '../send-accepted';
-import { submitTask } from '../submit-task';
+import { acceptTask } from '../accept-task';
 import { coerceFormFields } from '../form-fields';
 import { requireMultipart } from './uploads';
 import type { TaskRoutesDeps } from './tasks';
@@ -34,16 +31,9 @@ export function datasetRoutes(deps: TaskRoutesDeps & { datasetMaxBytes: number }
       const content = analysisContentInputSchema.safeParse({ ...fields, dataset: file.filename });
       if (!content.success) throw validationProblem(toFieldProblems(content.error));
       const input: TaskInput = { task_type: 'analysis', content: content.data };
-      const key = idempotencyKey(req);
-      const { dataset: _key, ...sameRequest } = content.data;
-      const fingerprint = requestFingerprint('POST /v1/datasets', { ...sameRequest, file: file.sha256 });
-      const outcome = await submitTask(deps, input, {
-        log: req.log,
-        traceparent: childTraceparent(req.get('traceparent')),
-        ...(key === undefined ? {} : { idempotency: { key, fingerprint } }),
-      });
+      const { dataset: _key, ...options } = content.data;
+      const outcome = await acceptTask(deps, req, res, input, { ...options, file: file.sha256 });
       if (outcome.kind === 'replayed') await discardUploads(deps.storage.blobs, req);
-      sendAccepted(res, outcome, deps.afterResponse, req.log);
     } catch (err) {
       await discardUploads(deps.storage.blobs, req);
       throw err;

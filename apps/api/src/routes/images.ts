@@ -1,11 +1,8 @@
 import { Router } from 'express';
 import { watermarkOptionsInputSchema, toFieldProblems, type TaskInput } from '@offload/contracts';
-import { childTraceparent } from '@offload/telemetry';
 import { HttpProblem, validationProblem } from '../http-errors';
 import { discardUploads, multipartFields, uploadedFiles } from '../multipart';
-import { submitTask } from '../submit-task';
-import { idempotencyKey, requestFingerprint } from '../idempotency';
-import { sendAccepted } from '../send-accepted';
+import { acceptTask } from '../accept-task';
 import { coerceFormFields } from '../form-fields';
 import { requireMultipart } from './uploads';
 import type { TaskRoutesDeps } from './tasks';
@@ -41,18 +38,11 @@ export function imageRoutes(deps: TaskRoutesDeps & { uploadMaxBytes: number }): 
       const options = watermarkOptionsInputSchema.safeParse({ ...fields, ...(logo ? { logo: logo.filename } : {}) });
       if (!options.success) throw validationProblem(toFieldProblems(options.error));
       const input: TaskInput = { task_type: 'watermark', content: { image: image.filename, watermark: options.data } };
-      const key = idempotencyKey(req);
       // Upload keys are new on every request; the same request is the same bytes and options.
-      const { logo: _logoKey, ...sameRequest } = options.data;
-      const fingerprint = requestFingerprint('POST /v1/images', { ...sameRequest, image: image.sha256, logo: logo?.sha256 });
-      const outcome = await submitTask(deps, input, {
-        log: req.log,
-        traceparent: childTraceparent(req.get('traceparent')),
-        ...(key === undefined ? {} : { idempotency: { key, fingerprint } }),
-      });
+      const { logo: _logoKey, ...watermark } = options.data;
+      const outcome = await acceptTask(deps, req, res, input, { ...watermark, image: image.sha256, logo: logo?.sha256 });
       // A replay answers with the task the key first created; this request's files are not needed.
       if (outcome.kind === 'replayed') await discardUploads(deps.storage.blobs, req);
-      sendAccepted(res, outcome, deps.afterResponse, req.log);
     } catch (err) {
       await discardUploads(deps.storage.blobs, req);
       throw err;

@@ -2,11 +2,9 @@ import { Router, json, type Request } from 'express';
 import { z } from 'zod';
 import { taskInputSchema, toFieldProblems } from '@offload/contracts';
 import type { Storage } from '@offload/storage';
-import { childTraceparent } from '@offload/telemetry';
 import { HttpProblem, validationProblem } from '../http-errors';
-import { submitTask, type SubmitDeps } from '../submit-task';
-import { idempotencyKey, requestFingerprint } from '../idempotency';
-import { sendAccepted } from '../send-accepted';
+import type { SubmitDeps } from '../submit-task';
+import { acceptTask } from '../accept-task';
 import type { AfterResponse } from '../after-response';
 
 export interface TaskRoutesDeps extends SubmitDeps {
@@ -32,13 +30,7 @@ export function taskRoutes(deps: TaskRoutesDeps): Router {
     }
     const parsed = taskInputSchema.safeParse(req.body);
     if (!parsed.success) throw validationProblem(toFieldProblems(parsed.error));
-    const key = idempotencyKey(req);
-    const outcome = await submitTask(deps, parsed.data, {
-      log: req.log,
-      traceparent: childTraceparent(req.get('traceparent')),
-      ...(key === undefined ? {} : { idempotency: { key, fingerprint: requestFingerprint('POST /v1/tasks', parsed.data) } }),
-    });
-    sendAccepted(res, outcome, deps.afterResponse, req.log);
+    await acceptTask(deps, req, res, parsed.data, parsed.data);
   });
 
   router.get('/v1/tasks/:id', async (req, res) => {
