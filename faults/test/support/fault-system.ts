@@ -4,7 +4,7 @@ import { buildTopology, type Topology } from '@offload/contracts';
 import { deleteTestTopology, tempDataDir, uniquePrefix, waitUntil } from '@offload/test-support';
 import { apiClient, type ApiClient } from './api-client';
 import { brokerNode, type BrokerNode } from './broker-node';
-import { describeExit, startChild, type Child } from './child-process';
+import { describeExit, startChild, type Child, type Exit } from './child-process';
 import { freePort } from './free-port';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
@@ -94,13 +94,34 @@ export async function startFaultSystem(options: FaultSystemOptions = {}): Promis
           ...env,
         }, REPO_ROOT);
         workers.push(child);
-        const ready = await child.waitForLog((line) => line.msg === 'offload worker ready', START_TIMEOUT_MS, 'ready');
-        return Object.assign(child, { httpPort: Number(ready.http_port) });
+        try {
+          const ready = await child.waitForLog((line) => line.msg === 'offload worker ready', START_TIMEOUT_MS, 'ready');
+          return Object.assign(child, { httpPort: Number(ready.http_port) });
+        } catch (err) {
+          const exit = child.exit();
+          if (exit !== undefined) throw new WorkerDiedStartingError(child.pid, exit, err);
+          throw err;
+        }
       },
       close,
     };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
+  }
+}
+
+/**
+ * A worker that died before it reported ready: a task that kills workers can reach a worker
+ * while it is still starting (it consumes before it logs "ready").
+ */
+export class WorkerDiedStartingError extends Error {
+  constructor(
+    readonly pid: number,
+    readonly exit: Exit,
+    cause: unknown,
+  ) {
+    super(`worker ${pid} died while starting (${describeExit(exit)})`, { cause });
+    this.name = 'WorkerDiedStartingError';
   }
 }

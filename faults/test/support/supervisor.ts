@@ -1,5 +1,8 @@
 import { type Exit } from './child-process';
-import type { FaultSystem, WorkerProcess } from './fault-system';
+import { WorkerDiedStartingError, type FaultSystem, type WorkerProcess } from './fault-system';
+
+/** Restarts a supervisor makes before it gives up (a worker that dies at every start). */
+const MAX_RESTARTS = 30;
 
 export interface Death {
   pid: number;
@@ -20,15 +23,30 @@ export async function superviseWorkers(system: FaultSystem, replicas: number, en
   const failures: unknown[] = [];
   let stopping = false;
 
+  let restarts = 0;
+  const replace = (): void => {
+    if (stopping) return;
+    if (++restarts > MAX_RESTARTS) {
+      failures.push(new Error(`workers died ${MAX_RESTARTS} times in a row`));
+      return;
+    }
+    const replacing = system.startWorker(env).then(watch, (err: unknown) => {
+      // Died before it was ready (the crashing task reached it first): a death like any other.
+      if (err instanceof WorkerDiedStartingError) {
+        deaths.push({ pid: err.pid, exit: err.exit });
+        replace();
+        return;
+      }
+      failures.push(err);
+    });
+    pending.add(replacing);
+    void replacing.finally(() => pending.delete(replacing));
+  };
   const watch = (worker: WorkerProcess): void => {
     void worker.exited.then((exit) => {
       if (stopping) return;
       deaths.push({ pid: worker.pid, exit });
-      const replacing = system.startWorker(env).then(watch, (err: unknown) => {
-        failures.push(err);
-      });
-      pending.add(replacing);
-      void replacing.finally(() => pending.delete(replacing));
+      replace();
     });
   };
 
