@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   try {
     const images = await Promise.all(
       Array.from({ length: 4 }, (_, i) =>
-        sharp({ create: { width: 1920, height: 1080, channels: 3, noise: { type: 'gaussian', mean: 100 + i * 10, sigma: 40 } } }).jpeg({ quality: 85 }).toBuffer(),
+        sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 100 + i * 10, sigma: 40 } } }).jpeg({ quality: 85 }).toBuffer(),
       ),
     );
     const endToEnd: number[] = [];

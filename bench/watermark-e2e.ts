@@ -1,0 +1,165 @@
+// Row 3, watermark end to end: photo-like JPEGs uploaded through the BUILT API (`POST /v1/images`)
+// to the BUILT worker, each until its record reads `succeeded` (output stored), a few in flight;
+// against sharp alone doing the same composite on the same files at its best concurrency (1, 2, 4).
+//   npx tsx bench/watermark-e2e.ts [--quick] [--runs N] [--profile DIR]
+import { join } from 'node:path';
+import { createFsStorage } from '@offload/storage';
+import { deleteTestTopology } from '@offload/test-support';
+import { loadWorkerConfig } from '../apps/worker/src/config';
+import { ROOT, runForJson } from './lib/child';
+import { benchImages, type ImageSize } from './lib/images';
+import { watchRecords } from './lib/record-watch';
+import type { RowResult, TableLine } from './lib/report';
+import { runRowCli, type RowOptions } from './lib/row';
+import { multipartImage, type MultipartBody } from './lib/multipart';
+import { brokerPid, cpuDuring, formatCpu, perItem } from './lib/process-stats';
+import { startApi, startWorker, type Service } from './lib/services';
+import { epochMs, latency, pairedRatio, spread, type Latency } from './lib/stats';
+import { windowed } from './lib/windowed';
+
+const ROW = '3 watermark e2e';
+/** Uploads in flight from the client. */
+export const IN_FLIGHT = 4;
+export const SHARP_CONCURRENCIES = [1, 2, 4] as const;
+
+interface ImagesRun {
+  imagesPerSec: number;
+  latency: Latency;
+}
+
+interface OffloadRun extends ImagesRun {
+  /** CPU ms per image of each process while the run went on (bench = the uploading client). */
+  cpuMsPerImage: Record<string, number>;
+}
+
+interface BaselineRun extends ImagesRun {
+  cpuMsPerImage: number;
+  concurrency: number;
+  /** images/s at each concurrency tried. */
+  tried: Record<number, number>;
+}
+
+async function sharpAlone(paths: string[], count: number): Promise<BaselineRun> {
+  let best: BaselineRun | undefined;
+  const tried: Record<number, number> = {};
+  for (const concurrency of SHARP_CONCURRENCIES) {
+    const r = await runForJson<{ imagesPerSec: number; latenciesMs: number[]; cpuMsPerImage: number }>(join(ROOT, 'bench/lib/sharp-alone.ts'), {
+      log: 'sharp-alone.log',
+      args: [String(concurrency), String(count), ...paths],
+    });
+    tried[concurrency] = r.imagesPerSec;
+    if (!best || r.imagesPerSec > best.imagesPerSec) best = { imagesPerSec: r.imagesPerSec, latency: latency(r.latenciesMs), cpuMsPerImage: r.cpuMsPerImage, concurrency, tried };
+  }
+  if (!best) throw new Error('no sharp baseline');
+  return best;
+}
+
+export async function measureWatermarkE2e(options: RowOptions): Promise<RowResult> {
+  const begun = Date.now();
+  const sizes: (ImageSize & { count: number })[] = [
+    { width: 1920, height: 1080, count: options.quick ? 16 : 40 },
+    { width: 4000, height: 3000, count: options.quick ? 6 : 12 },
+  ];
+  const prefix = `bench-wm-${process.pid}-${Date.now().toString(36)}`;
+  const dataDir = options.dataDir;
+  const env = { ...process.env, QUEUE_PREFIX: prefix, DATA_DIR: dataDir, LOG_LEVEL: 'warn', WORKER_TASK_TYPES: 'watermark' };
+  const services: Service[] = [];
+  const storage = await createFsStorage({ dataDir });
+  const watcher = watchRecords(dataDir, storage);
+  try {
+    const api = await startApi(env, 'watermark-e2e-api.log', options.profileDir);
+    services.push(api);
+    const worker = await startWorker(env, 'watermark-e2e-worker.log', options.profileDir);
+    services.push(worker);
+
+    const submit = async (upload: MultipartBody): Promise<{ startedAt: number; doneAt: number }> => {
+      const startedAt = epochMs();
+      const res = await fetch(`${api.base}/v1/images`, { method: 'POST', body: upload.body, headers: { 'content-type': upload.contentType } });
+      if (res.status !== 202) throw new Error(`POST /v1/images answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+      const { id } = (await res.json()) as { id: string };
+      return { startedAt, doneAt: await watcher.done(id) };
+    };
+    const broker = await brokerPid();
+    const offloadRun = async (uploads: MultipartBody[], count: number): Promise<OffloadRun> => {
+      const latencies: number[] = [];
+      let lastDone = 0;
+      const started = epochMs();
+      const { cpuMs } = await cpuDuring({ api: api.child.pid, worker: worker.child.pid, broker }, () =>
+        windowed(count, IN_FLIGHT, async (i) => {
+          const r = await submit(uploads[i % uploads.length] as MultipartBody);
+          latencies.push(r.doneAt - r.startedAt);
+          lastDone = Math.max(lastDone, r.doneAt);
+        }),
+      );
+      return { imagesPerSec: count / ((lastDone - started) / 1000), latency: latency(latencies), cpuMsPerImage: perItem(cpuMs, count) };
+    };
+
+    const inputs = await Promise.all(sizes.map(async (s) => ({ ...s, ...(await benchImages(s)) })));
+    const uploads = new Map(inputs.map((i) => [i, i.buffers.map((b) => multipartImage(b))]));
+    for (const input of inputs) await offloadRun(uploads.get(input) ?? [], input.buffers.length);
+    const runs: Record<string, { offload: OffloadRun[]; sharp: BaselineRun[] }> = Object.fromEntries(inputs.map((i) => [`${i.width}×${i.height}`, { offload: [], sharp: [] }]));
+    for (let run = 0; run < options.runs; run++) {
+      for (const input of inputs) {
+        const key = `${input.width}×${input.height}`;
+        const sides = [
+          async () => runs[key]?.offload.push(await offloadRun(uploads.get(input) ?? [], input.count)),
+          async () => runs[key]?.sharp.push(await sharpAlone(input.paths, input.count)),
+        ];
+        for (let k = 0; k < sides.length; k++) await sides[(run + k) % sides.length]?.();
+        const o = runs[key]?.offload.at(-1);
+        const b = runs[key]?.sharp.at(-1);
+        options.log(
+          `watermark e2e run ${run + 1}/${options.runs} ${key}: offload ${o?.imagesPerSec.toFixed(1)} images/s (p50 ${o?.latency.p50.toFixed(0)} ms, p99 ${o?.latency.p99.toFixed(0)} ms; CPU ms/image ${formatCpu(o?.cpuMsPerImage)}); sharp alone ${b?.imagesPerSec.toFixed(1)} images/s at ${b?.concurrency} in flight (${Object.entries(b?.tried ?? {})
+            .map(([c, v]) => `${c}: ${v.toFixed(1)}`)
+            .join(', ')}; CPU ms/image ${b?.cpuMsPerImage.toFixed(0)})`,
+        );
+      }
+    }
+    const workerConcurrency = loadWorkerConfig(env).WORKER_CONCURRENCY;
+    return {
+      row: ROW,
+      lines: tableLines(runs, workerConcurrency),
+      details: { inFlight: IN_FLIGHT, workerConcurrency, sizes, runs },
+      seconds: (Date.now() - begun) / 1000,
+    };
+  } finally {
+    watcher.close();
+    for (const s of services) await s.stop().catch(() => undefined);
+    await deleteTestTopology(prefix).catch(() => undefined);
+  }
+}
+
+function tableLines(runs: Record<string, { offload: OffloadRun[]; sharp: BaselineRun[] }>, workerConcurrency: number): TableLine[] {
+  const lines: TableLine[] = [];
+  for (const [size, { offload, sharp }] of Object.entries(runs)) {
+    const baseline = `sharp alone (best of ${SHARP_CONCURRENCIES.join('/')} in flight: ${[...new Set(sharp.map((r) => r.concurrency))].join('/')})`;
+    const ratio = pairedRatio(offload.map((r) => r.imagesPerSec), sharp.map((r) => r.imagesPerSec));
+    lines.push({
+      row: ROW,
+      metric: `${size} images/s`,
+      unit: 'per_s',
+      offload: spread(offload.map((r) => r.imagesPerSec)),
+      baseline: { name: baseline, value: spread(sharp.map((r) => r.imagesPerSec)) },
+      ratio,
+      target: '≥ 0.85×',
+      met: ratio.median >= 0.85,
+      note: `offload: ${IN_FLIGHT} uploads in flight, WORKER_CONCURRENCY=${workerConcurrency}; sharp alone's best in-flight count per run: ${sharp.map((r) => r.concurrency).join(', ')}`,
+    });
+    for (const [metric, pick] of [
+      ['p50', (l: Latency) => l.p50],
+      ['p99', (l: Latency) => l.p99],
+    ] as const) {
+      lines.push({
+        row: ROW,
+        metric: `${size} ${metric} ms`,
+        unit: 'ms',
+        offload: spread(offload.map((r) => pick(r.latency))),
+        baseline: { name: baseline, value: spread(sharp.map((r) => pick(r.latency))) },
+        ratio: pairedRatio(offload.map((r) => pick(r.latency)), sharp.map((r) => pick(r.latency))),
+      });
+    }
+  }
+  return lines;
+}
+
+if (require.main === module) runRowCli(measureWatermarkE2e);
