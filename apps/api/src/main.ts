@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { buildTopology } from '@offload/contracts';
 import { ConfigError } from '@offload/config';
-import { connectBroker, createPublisher, waitForBroker, BrokerUnreachableError } from '@offload/broker';
+import { BrokerUnreachableError, createPublisher, openBrokerConnection } from '@offload/broker';
 import { createFsStorage } from '@offload/storage';
 import { createLogger, createMetrics } from '@offload/telemetry';
 import { createAfterResponse } from './after-response';
@@ -16,15 +16,13 @@ async function main(): Promise<void> {
   const metrics = createMetrics('api');
   const topology = buildTopology(config.QUEUE_PREFIX);
   const storage = await createFsStorage({ dataDir: config.DATA_DIR });
-  const manager = connectBroker({ url: config.AMQP_URL, logger, connectionName: 'offload-api' });
-  manager.on('connect', () => metrics.brokerConnected.set(1));
-  manager.on('disconnect', () => metrics.brokerConnected.set(0));
-  try {
-    await waitForBroker(manager, config.AMQP_URL, config.BROKER_CONNECT_TIMEOUT_MS);
-  } catch (err) {
-    await manager.close();
-    throw err;
-  }
+  const manager = await openBrokerConnection({
+    url: config.AMQP_URL,
+    logger,
+    connectionName: 'offload-api',
+    connectTimeoutMs: config.BROKER_CONNECT_TIMEOUT_MS,
+    onConnectionChange: (up) => metrics.brokerConnected.set(up ? 1 : 0),
+  });
   const publisher = createPublisher({
     manager,
     topology,

@@ -1,5 +1,5 @@
 import { buildTopology, type TaskType } from '@offload/contracts';
-import { connectBroker, waitForBroker } from '@offload/broker';
+import { openBrokerConnection } from '@offload/broker';
 import { createFsStorage } from '@offload/storage';
 import { createLogger, createMetrics, type Logger, type Metrics } from '@offload/telemetry';
 import { taskTypeLimits, type WorkerConfig } from './config';
@@ -37,15 +37,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   const logger = createLogger({ name, level: config.LOG_LEVEL });
   const metrics = options.metrics ?? createMetrics('worker');
   const storage = await createFsStorage({ dataDir: config.DATA_DIR });
-  const manager = connectBroker({ url: config.AMQP_URL, logger, connectionName: name });
-  manager.on('connect', () => metrics.brokerConnected.set(1));
-  manager.on('disconnect', () => metrics.brokerConnected.set(0));
-  try {
-    await waitForBroker(manager, config.AMQP_URL, config.BROKER_CONNECT_TIMEOUT_MS);
-  } catch (err) {
-    await manager.close();
-    throw err;
-  }
+  const manager = await openBrokerConnection({
+    url: config.AMQP_URL,
+    logger,
+    connectionName: name,
+    connectTimeoutMs: config.BROKER_CONNECT_TIMEOUT_MS,
+    onConnectionChange: (up) => metrics.brokerConnected.set(up ? 1 : 0),
+  });
   const limits = taskTypeLimits(config);
   let shuttingDown: Promise<void> | undefined;
   const worker = createWorker({

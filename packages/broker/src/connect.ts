@@ -87,3 +87,26 @@ export async function waitForBroker(manager: AmqpConnectionManager, url: string,
     );
   }
 }
+
+/**
+ * `connectBroker`, then waits for the first connection: the start-up path of every process.
+ * When none comes within `connectTimeoutMs` the manager is closed and BrokerUnreachableError
+ * (one line that says how to get a broker) is thrown. `onConnectionChange` sees every change.
+ */
+export async function openBrokerConnection(
+  options: BrokerConnectionOptions & { connectTimeoutMs: number; onConnectionChange?: (connected: boolean) => void },
+): Promise<AmqpConnectionManager> {
+  const manager = connectBroker(options);
+  const onChange = options.onConnectionChange;
+  if (onChange) {
+    manager.on('connect', () => onChange(true));
+    manager.on('disconnect', () => onChange(false));
+  }
+  try {
+    await waitForBroker(manager, options.url, options.connectTimeoutMs);
+  } catch (err) {
+    await manager.close();
+    throw err;
+  }
+  return manager;
+}

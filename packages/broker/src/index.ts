@@ -1,4 +1,4 @@
-export { connectBroker, waitForBroker, redactUrl, reconnectDelayMs, type AmqpConnectionManager, type BrokerConnectionOptions } from './connect';
+export { connectBroker, openBrokerConnection, waitForBroker, redactUrl, reconnectDelayMs, type AmqpConnectionManager, type BrokerConnectionOptions } from './connect';
 export { assertTopology, deleteTopology } from './assert-topology';
 export { createPublisher, type Publisher, type PublisherOptions, type PublishMessage } from './publisher';
 export {

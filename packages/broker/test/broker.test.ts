@@ -3,7 +3,9 @@ import { buildTopology, delayRoutingKey } from '@offload/contracts';
 import { createLogger } from '@offload/telemetry';
 import { TEST_AMQP_URL, deleteTestTopology, uniquePrefix, waitUntil } from '@offload/test-support';
 import {
+  BrokerUnreachableError,
   connectBroker,
+  openBrokerConnection,
   createPublisher,
   createSubscriber,
   NotAcceptedError,
@@ -80,6 +82,21 @@ describe('broker', () => {
     // Not a timing assertion on speed: the cascade must not deliver *before* the delay.
     expect(Date.now() - sentAt).toBeGreaterThanOrEqual(700);
     await subscriber.close();
+  });
+
+  it('closes its manager and says how to get a broker when none answers in time', async () => {
+    const changes: boolean[] = [];
+    await expect(
+      openBrokerConnection({ url: 'amqp://guest:guest@127.0.0.1:1', logger, connectionName: 'dead', connectTimeoutMs: 300, onConnectionChange: (up) => changes.push(up) }),
+    ).rejects.toBeInstanceOf(BrokerUnreachableError);
+    expect(changes).toEqual([]);
+  });
+
+  it('reports the connection to onConnectionChange once it is up', async () => {
+    const changes: boolean[] = [];
+    const opened = await openBrokerConnection({ url: TEST_AMQP_URL, logger, connectionName: 'up', connectTimeoutMs: 10_000, onConnectionChange: (up) => changes.push(up) });
+    await waitUntil(() => changes.includes(true), { description: 'the connect event' });
+    await opened.close();
   });
 
   it('fails fast with a clear error when the broker is unreachable', async () => {
