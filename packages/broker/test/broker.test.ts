@@ -13,6 +13,7 @@ import {
   type AmqpConnectionManager,
   type Delivery,
   type Publisher,
+  type Subscriber,
 } from '../src/index';
 
 const logger = createLogger({ name: 'broker-test', level: 'silent' });
@@ -29,19 +30,14 @@ describe('broker', () => {
     await publisher.waitForReady();
   });
 
-  afterAll(async () => {
-    await publisher.close();
-    await manager.close();
-    await deleteTestTopology(topology);
-  });
-
-  it('delivers a confirmed publish to the work queue of its task type', async () => {
+  /** A subscriber on `queue` that acks every delivery and keeps it for the test to look at. */
+  async function ackingSubscriber(queue: string): Promise<{ received: Delivery[]; subscriber: Subscriber }> {
     const received: Delivery[] = [];
     const subscriber = createSubscriber({
       manager,
       topology,
       logger,
-      queues: [topology.workQueues.watermark],
+      queues: [queue],
       prefetch: 5,
       onDelivery: (d) => {
         received.push(d);
@@ -49,6 +45,17 @@ describe('broker', () => {
       },
     });
     await subscriber.start();
+    return { received, subscriber };
+  }
+
+  afterAll(async () => {
+    await publisher.close();
+    await manager.close();
+    await deleteTestTopology(topology);
+  });
+
+  it('delivers a confirmed publish to the work queue of its task type', async () => {
+    const { received, subscriber } = await ackingSubscriber(topology.workQueues.watermark);
     const id = randomUUID();
     await publisher.publish({ exchange: topology.taskExchange, routingKey: 'watermark', body: Buffer.from('{}'), messageId: id, type: 'watermark' });
     await waitUntil(() => received.find((d) => d.messageId === id), { description: 'the delivery' });
@@ -62,19 +69,7 @@ describe('broker', () => {
   });
 
   it('routes a delayed message through the cascade to its work queue after the delay', async () => {
-    const received: Delivery[] = [];
-    const subscriber = createSubscriber({
-      manager,
-      topology,
-      logger,
-      queues: [topology.workQueues.analysis],
-      prefetch: 5,
-      onDelivery: (d) => {
-        received.push(d);
-        d.ack();
-      },
-    });
-    await subscriber.start();
+    const { received, subscriber } = await ackingSubscriber(topology.workQueues.analysis);
     const id = randomUUID();
     const sentAt = Date.now();
     await publisher.publish({ exchange: topology.delayEntryExchange, routingKey: delayRoutingKey(700, 'analysis'), body: Buffer.from('{}'), messageId: id, type: 'analysis' });
