@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import { buildTopology } from '@offload/contracts';
-import { ConfigError } from '@offload/config';
+import { ConfigError, storageOptionsFrom } from '@offload/config';
 import { BrokerUnreachableError, createPublisher, openBrokerConnection } from '@offload/broker';
-import { createFsStorage } from '@offload/storage';
+import { openStorage, RecordStoreUnreachableError } from '@offload/storage';
 import { createLogger, createMetrics } from '@offload/telemetry';
 import { createAfterResponse } from './after-response';
 import { createApp } from './app';
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: 'api', level: config.LOG_LEVEL });
   const metrics = createMetrics('api');
   const topology = buildTopology(config.QUEUE_PREFIX);
-  const storage = await createFsStorage({ dataDir: config.DATA_DIR });
+  const storage = await openStorage({ ...storageOptionsFrom(config), onError: (err) => logger.warn({ err }, 'record store connection error') });
   const manager = await openBrokerConnection({
     url: config.AMQP_URL,
     logger,
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
         ['after-response', () => afterResponse.drain(Math.max(0, deadline - Date.now()))],
         ['publisher', () => publisher.close()],
         ['broker', () => manager.close()],
+        ['storage', () => storage.close()],
       ];
       for (const [name, step] of steps) {
         try {
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof BrokerUnreachableError || err instanceof ConfigError) {
+  if (err instanceof BrokerUnreachableError || err instanceof RecordStoreUnreachableError || err instanceof ConfigError) {
     process.stderr.write(`offload-api: ${err.message}\n`);
   } else {
     process.stderr.write(`offload-api: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import sharp from 'sharp';
 import { ConfigError } from '@offload/config';
 import { BrokerUnreachableError } from '@offload/broker';
+import { RecordStoreUnreachableError } from '@offload/storage';
 import { analysisLimits, loadWorkerConfig } from './config';
 import { createHandlers } from './handlers/index';
 import { runWorker } from './run-worker';
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof BrokerUnreachableError || err instanceof ConfigError) {
+  if (err instanceof BrokerUnreachableError || err instanceof RecordStoreUnreachableError || err instanceof ConfigError) {
     process.stderr.write(`${NAME}: ${err.message}\n`);
   } else {
     process.stderr.write(`${NAME}: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

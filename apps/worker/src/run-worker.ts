@@ -1,6 +1,7 @@
 import { buildTopology, type TaskType } from '@offload/contracts';
 import { openBrokerConnection } from '@offload/broker';
-import { createFsStorage } from '@offload/storage';
+import { storageOptionsFrom } from '@offload/config';
+import { openStorage } from '@offload/storage';
 import { createLogger, createMetrics, type Logger, type Metrics } from '@offload/telemetry';
 import { taskTypeLimits, type WorkerConfig } from './config';
 import type { HandlerRegistry } from './handlers/handler';
@@ -36,7 +37,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   const { config, name } = options;
   const logger = createLogger({ name, level: config.LOG_LEVEL });
   const metrics = options.metrics ?? createMetrics('worker');
-  const storage = await createFsStorage({ dataDir: config.DATA_DIR });
+  const storage = await openStorage({ ...storageOptionsFrom(config), onError: (err) => logger.warn({ err }, 'record store connection error') });
   const manager = await openBrokerConnection({
     url: config.AMQP_URL,
     logger,
@@ -82,6 +83,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
       logger.info({ reason, grace_ms: config.WORKER_SHUTDOWN_GRACE_MS }, 'shutting down: draining in-flight tasks');
       await worker.close();
       await manager.close().catch((err: unknown) => logger.error({ err }, 'closing the connection failed'));
+      await storage.close().catch((err: unknown) => logger.error({ err }, 'closing the record store failed'));
       await new Promise<void>((resolve) => health.close(() => resolve()));
       logger.info('shut down cleanly');
     })();

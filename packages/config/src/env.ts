@@ -16,13 +16,19 @@ export const commonEnvShape = {
     .default('amqp://guest:guest@localhost:5672')
     .describe('RabbitMQ connection URL'),
   DATA_DIR: z.string().min(1).default('./data').describe('Shared storage directory for uploads, outputs and task records'),
+  RECORD_STORE_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' })
+    .optional()
+    .describe('Keep task records in this Redis (redis:// URL) instead of DATA_DIR: for throughput, see Performance'),
+  RECORD_TTL_S: intVar('With RECORD_STORE_URL: seconds Redis keeps a succeeded or failed record (0: for ever)', 7 * 24 * 60 * 60, 0, 10 * 365 * 24 * 60 * 60),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, { message: 'must be 1–64 letters, digits, - or _' })
     .default(DEFAULT_PREFIX)
     .describe('Prefix of every exchange and queue name'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('pino log level'),
-  BROKER_CONNECT_TIMEOUT_MS: intVar('How long start-up waits for RabbitMQ before exiting with an error', 10_000, 100, 600_000),
+  BROKER_CONNECT_TIMEOUT_MS: intVar('How long start-up waits for RabbitMQ (and the record store) before exiting with an error', 10_000, 100, 600_000),
   PUBLISH_TIMEOUT_MS: intVar('A publish not confirmed by the broker within this time is not accepted (503)', 5_000, 100, 120_000),
   IMAGE_MAX_PIXELS: intVar('Largest image (width × height) accepted: pixel bombs are refused', 100_000_000, 1, 1_000_000_000),
 };
@@ -61,4 +67,19 @@ export function describeEnv(schema: z.ZodObject): { name: string; defaultValue: 
     defaultValue: prop.default,
     description: prop.description ?? '',
   }));
+}
+
+/** Where storage lives, from the common variables: one mapping for the API, the worker and the CLI. */
+export function storageOptionsFrom(config: {
+  DATA_DIR: string;
+  RECORD_STORE_URL?: string | undefined;
+  RECORD_TTL_S: number;
+  BROKER_CONNECT_TIMEOUT_MS: number;
+}): { dataDir: string; recordStoreUrl: string | undefined; finishedRecordTtlSeconds: number; connectTimeoutMs: number } {
+  return {
+    dataDir: config.DATA_DIR,
+    recordStoreUrl: config.RECORD_STORE_URL,
+    finishedRecordTtlSeconds: config.RECORD_TTL_S,
+    connectTimeoutMs: config.BROKER_CONNECT_TIMEOUT_MS,
+  };
 }

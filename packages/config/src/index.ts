@@ -1,1 +1,1 @@
-export { commonEnvShape, intVar, loadEnv, describeEnv, ConfigError, LOG_LEVELS } from './env';
+export { commonEnvShape, intVar, loadEnv, describeEnv, storageOptionsFrom, ConfigError, LOG_LEVELS } from './env';

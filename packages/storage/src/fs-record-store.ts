@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { canTransition, taskRecordSchema, type TaskRecord } from '@offload/contracts';
+import { taskRecordSchema, type TaskRecord } from '@offload/contracts';
 import { writeAll, writeFileAtomic } from './atomic-file';
 import { withFileLock } from './file-lock';
 import { hasErrorCode } from './has-error-code';
+import { judgeUpdate, parseRecord, serializeRecord } from './record-change';
 import { assertRecordId } from './record-id';
 import type { RecordStore, UpdateOutcome } from './storage';
 
@@ -31,30 +32,15 @@ export function createFsRecordStore(dir: string): RecordStore {
         if (current === undefined) {
           return { applied: false, reason: 'not_found', record: undefined };
         }
-        // A copy, so an update function that mutates its argument cannot fool the checks below.
-        const proposed = update(structuredClone(current));
-        if (proposed === undefined) {
-          return { applied: false, reason: 'unchanged', record: current };
-        }
-        const next = taskRecordSchema.parse(proposed);
-        if (!isAllowedChange(current, next)) {
-          return { applied: false, reason: 'transition_not_allowed', record: current };
-        }
+        const judged = judgeUpdate(current, update);
+        if (!judged.write) return judged.outcome;
+        const next = judged.next;
         assertHeld();
         await writeRecord(path, next, 'replace');
         return { applied: true, record: next };
       });
     },
   };
-}
-
-function isAllowedChange(current: TaskRecord, next: TaskRecord): boolean {
-  return (
-    next.id === current.id &&
-    next.task_type === current.task_type &&
-    next.created_at === current.created_at &&
-    canTransition(current.status, next.status)
-  );
 }
 
 async function readRecord(path: string): Promise<TaskRecord | undefined> {
@@ -67,10 +53,10 @@ async function readRecord(path: string): Promise<TaskRecord | undefined> {
     }
     throw err;
   }
-  return taskRecordSchema.parse(JSON.parse(text));
+  return parseRecord(text);
 }
 
 async function writeRecord(path: string, record: TaskRecord, mode: 'replace' | 'exclusive'): Promise<boolean> {
-  const bytes = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+  const bytes = Buffer.from(`${serializeRecord(record)}\n`, 'utf8');
   return writeFileAtomic(path, (file) => writeAll(file, bytes), mode);
 }

@@ -2,6 +2,7 @@ export type {
   IdempotencyEntry,
   IdempotencyStore,
   BlobStore,
+  ExternalRecordStore,
   PutBlobOptions,
   RecordStore,
   RecordUpdate,
@@ -9,5 +10,6 @@ export type {
   UpdateOutcome,
 } from './storage';
 export { assertSafeKey, isUploadKey, newUploadKey, outputKey } from './keys';
-export { createFsStorage, type FsStorageOptions } from './fs-storage';
+export { createFsStorage, openStorage, type FsStorageOptions, type OpenStorageOptions } from './fs-storage';
+export { openRedisRecordStore, RecordStoreUnreachableError, type RedisRecordStore, type RedisRecordStoreOptions } from './redis-record-store';
 export { BlobNotFoundError } from './blob-not-found-error';

@@ -73,4 +73,12 @@ export interface Storage {
   readonly idempotency: IdempotencyStore;
   /** Throws unless the store can be written now (readiness). */
   checkWritable(): Promise<void>;
+  /** Releases connections (a record store on a server); the stores are unusable after. */
+  close(): Promise<void>;
+}
+
+/** A record store that lives outside DATA_DIR: it has its own readiness and connection. */
+export interface ExternalRecordStore extends RecordStore {
+  checkWritable(): Promise<void>;
+  close(): Promise<void>;
 }

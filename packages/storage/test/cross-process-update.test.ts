@@ -4,7 +4,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createFsStorage } from '../src/fs-storage';
+import { TEST_REDIS_URL } from '@offload/test-support';
+import { openStorage } from '../src/fs-storage';
 import type { Storage } from '../src/storage';
 
 // The helper requires the built package (`npm run build` runs before `npm test`).
@@ -16,8 +17,8 @@ interface Child {
   exited: Promise<void>;
 }
 
-function spawnIncrementer(dataDir: string, id: string, count: number): Child {
-  const child = fork(HELPER, [dataDir, id, String(count)], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+function spawnIncrementer(dataDir: string, id: string, count: number, recordStoreUrl?: string): Child {
+  const child = fork(HELPER, [dataDir, id, String(count), ...(recordStoreUrl === undefined ? [] : [recordStoreUrl])], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -35,14 +36,17 @@ function spawnIncrementer(dataDir: string, id: string, count: number): Child {
   return { process: child, ready, exited };
 }
 
-describe('createFsStorage records across processes', () => {
+describe.each([
+  ['files in DATA_DIR', undefined],
+  ['Redis', TEST_REDIS_URL],
+])('records across processes, %s', (_, recordStoreUrl) => {
   let dataDir: string;
   let storage: Storage;
   const children: Child[] = [];
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'offload-xproc-'));
-    storage = await createFsStorage({ dataDir });
+    storage = await openStorage({ dataDir, recordStoreUrl });
   });
 
   afterEach(async () => {
@@ -51,6 +55,7 @@ describe('createFsStorage records across processes', () => {
         child.process.kill();
       }
     }
+    await storage.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -59,7 +64,7 @@ describe('createFsStorage records across processes', () => {
     const id = randomUUID();
     await storage.records.create({ id, task_type: 'analysis', status: 'processing', attempts: 0, created_at: now, updated_at: now });
 
-    children.push(spawnIncrementer(dataDir, id, 25), spawnIncrementer(dataDir, id, 25));
+    children.push(spawnIncrementer(dataDir, id, 25, recordStoreUrl), spawnIncrementer(dataDir, id, 25, recordStoreUrl));
     await Promise.all(children.map((child) => child.ready));
     for (const child of children) {
       child.process.send('go');
@@ -72,6 +77,7 @@ describe('createFsStorage records across processes', () => {
 
     expect(outcomes.every((o) => o.applied)).toBe(true);
     expect((await storage.records.get(id))?.attempts).toBe(75);
-    expect(await readdir(join(dataDir, 'records'))).toEqual([`${id}.json`]);
+    if (recordStoreUrl === undefined) expect(await readdir(join(dataDir, 'records'))).toEqual([`${id}.json`]);
+    else expect(await readdir(dataDir)).not.toContain('records');
   });
 });

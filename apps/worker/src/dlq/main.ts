@@ -1,5 +1,5 @@
 import { buildTopology, type Topology } from '@offload/contracts';
-import { ConfigError } from '@offload/config';
+import { ConfigError, storageOptionsFrom } from '@offload/config';
 import {
   BrokerUnreachableError,
   QueueNotFoundError,
@@ -10,7 +10,7 @@ import {
   type AmqpConnectionManager,
   type DeadLetterQueueReader,
 } from '@offload/broker';
-import { createFsStorage } from '@offload/storage';
+import { openStorage, RecordStoreUnreachableError } from '@offload/storage';
 import { createLogger, type Logger } from '@offload/telemetry';
 import { loadDlqConfig, type DlqConfig } from './config';
 import { formatDeadLetters, formatDeadLettersJson, formatRedriveReport } from './format';
@@ -63,7 +63,7 @@ async function redrive(
   ctx: { config: DlqConfig; topology: Topology; manager: AmqpConnectionManager; reader: DeadLetterQueueReader; logger: Logger },
   selection: RedriveSelection,
 ): Promise<number> {
-  const storage = await createFsStorage({ dataDir: ctx.config.DATA_DIR });
+  const storage = await openStorage(storageOptionsFrom(ctx.config));
   const publisher = createPublisher({ manager: ctx.manager, topology: ctx.topology, logger: ctx.logger, publishTimeoutMs: ctx.config.PUBLISH_TIMEOUT_MS });
   try {
     await withDeadline(publisher.waitForReady(), ctx.config.BROKER_CONNECT_TIMEOUT_MS, 'no confirmed channel to RabbitMQ (the broker refused the topology?)');
@@ -74,6 +74,7 @@ async function redrive(
     return redriveExitCode(outcomes);
   } finally {
     await publisher.close();
+    await storage.close();
   }
 }
 
@@ -94,7 +95,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof BrokerUnreachableError || err instanceof ConfigError || err instanceof QueueNotFoundError) {
+    if (err instanceof BrokerUnreachableError || err instanceof RecordStoreUnreachableError || err instanceof ConfigError || err instanceof QueueNotFoundError) {
       process.stderr.write(`offload dlq: ${err.message}\n`);
     } else {
       process.stderr.write(`offload dlq: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
