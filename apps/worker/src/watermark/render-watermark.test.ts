@@ -1,5 +1,5 @@
 import { WATERMARK_POSITIONS, type WatermarkOptions, type WatermarkPosition } from '@offload/contracts';
-import { renderWatermark } from './render-watermark';
+import { clearOverlayCache, renderWatermark } from './render-watermark';
 import {
   decodePixels,
   diffBox,
@@ -169,5 +169,23 @@ describe('renderWatermark', () => {
     await expect(
       renderWatermark({ image: grey, options: watermarkOptions({ logo: 'upload-key' }), limits: LIMITS }),
     ).rejects.toThrow(TypeError);
+  });
+
+  it('draws the same pixels from a reused mark as from a freshly drawn one', async () => {
+    const logo = await solidPng(30, 20, '#0000ff');
+    const render = async (image: Buffer) =>
+      (await renderWatermark({ image, logo, options: watermarkOptions({ text: 'Cached ©', logo: 'upload-key', opacity: 0.7 }), limits: LIMITS })).data;
+    const white = await solidPng(WIDTH, HEIGHT, '#ffffff');
+    clearOverlayCache();
+    const fresh = await render(white);
+    const reused = await render(white);
+    clearOverlayCache();
+    expect(reused.equals(fresh)).toBe(true);
+    // Another opacity or logo is another mark.
+    const fainter = await renderWatermark({ image: white, logo, options: watermarkOptions({ text: 'Cached ©', logo: 'upload-key', opacity: 0.3 }), limits: LIMITS });
+    const otherLogo = await renderWatermark({ image: white, logo: await solidPng(30, 20, '#00ff00'), options: watermarkOptions({ text: 'Cached ©', logo: 'upload-key', opacity: 0.7 }), limits: LIMITS });
+    expect(fainter.data.equals(fresh)).toBe(false);
+    expect(otherLogo.data.equals(fresh)).toBe(false);
+    expect((await render(white)).equals(fresh)).toBe(true);
   });
 });

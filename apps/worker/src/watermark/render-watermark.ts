@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { OutputFormat, WatermarkOptions } from '@offload/contracts';
 import sharp from 'sharp';
 import { buildMark } from './compose-mark';
@@ -9,6 +10,7 @@ import { markOverlays } from './mark-overlay';
 import { planOutput } from './output-format';
 import type { Size } from './placement';
 import { assertWithinPixelLimit, probeImage } from './probe-image';
+import { RenderCache } from './render-cache';
 
 export interface WatermarkLimits {
   /** sharp limitInputPixels for image and logo */
@@ -35,6 +37,53 @@ export interface RenderWatermarkOutput {
 }
 
 /**
+ * Finished overlays by everything they depend on. A worker draws the same mark on image after
+ * image (one text, a few image sizes): drawing it (Pango, blur, outline) costs about a third of a
+ * 1920×1080 JPEG's render, so it is drawn once per process and reused. Held values are never
+ * mutated: sharp only reads an overlay's input.
+ */
+const OVERLAY_CACHE_BYTES = 32 * 1024 * 1024;
+const overlayCache = new RenderCache<sharp.OverlayOptions[]>(OVERLAY_CACHE_BYTES, (overlays) =>
+  overlays.reduce((n, o) => n + (Buffer.isBuffer(o.input) ? o.input.length : 0), 0),
+);
+
+/** Forgets every cached overlay (tests). */
+export function clearOverlayCache(): void {
+  overlayCache.clear();
+}
+
+interface OverlayRequest {
+  options: WatermarkOptions;
+  logo: Buffer | undefined;
+  frame: Size;
+  pages: number;
+  limitInputPixels: number;
+}
+
+function overlayKey({ options, logo, frame, pages, limitInputPixels }: OverlayRequest): string {
+  return JSON.stringify([
+    options.text ?? null,
+    logo === undefined ? null : createHash('sha256').update(logo).digest('base64'),
+    limitInputPixels,
+    frame.width,
+    frame.height,
+    pages,
+    options.size,
+    options.opacity,
+    options.position,
+    options.margin,
+    options.tile,
+  ]);
+}
+
+/** The logo checked, the mark drawn and placed on every frame (a bad logo throws PermanentTaskError). */
+async function drawOverlays({ options, logo: logoBytes, frame, pages, limitInputPixels }: OverlayRequest): Promise<sharp.OverlayOptions[]> {
+  const logo = logoBytes === undefined ? undefined : await loadLogo(logoBytes, limitInputPixels);
+  const mark = await buildMark({ text: options.text, logo }, frame, options.size, options.opacity);
+  return markOverlays(mark, frame, pages, options);
+}
+
+/**
  * Draws the watermark on an untrusted image. Bad input (not an image, SVG, corrupt, over the
  * pixel limit) throws PermanentTaskError; an aborted `signal` throws its reason between steps.
  */
@@ -54,11 +103,8 @@ export async function renderWatermark(input: RenderWatermarkInput): Promise<Rend
     ? { width: probe.width, height: probe.height }
     : { width: probe.orientedWidth, height: probe.orientedHeight };
 
-  const logo = input.logo === undefined ? undefined : await loadLogo(input.logo, limits.limitInputPixels);
-  signal?.throwIfAborted();
-  const mark = await buildMark({ text: options.text, logo }, frame, options.size, options.opacity);
-  signal?.throwIfAborted();
-  const overlays = await markOverlays(mark, frame, pages, options);
+  const request: OverlayRequest = { options, logo: input.logo, frame, pages, limitInputPixels: limits.limitInputPixels };
+  const overlays = await overlayCache.get(overlayKey(request), () => drawOverlays(request));
   signal?.throwIfAborted();
 
   const decode = decodeOptions({
