@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Request } from 'express';
 import multer, { type Field, type StorageEngine } from 'multer';
@@ -12,21 +12,27 @@ declare global {
     // eslint-disable-next-line @typescript-eslint/no-namespace
     namespace Multer {
       interface File {
-        /** SHA-256 of the file's bytes (hex), computed while it streamed into storage. */
+        /**
+         * SHA-256 of the file's bytes (hex), computed while it streamed into storage; only when
+         * the request carries an Idempotency-Key, whose request fingerprint is all it is for.
+         */
         sha256?: string;
       }
     }
   }
 }
 
-/** Keeps the first SNIFF_BYTES of a stream and hashes all of it, while passing it through. */
+/** Keeps the first SNIFF_BYTES of a stream (and hashes all of it when asked), while passing it through. */
 class HeadCapture extends Transform {
   private readonly chunks: Buffer[] = [];
   private captured = 0;
-  private readonly hash = createHash('sha256');
+
+  constructor(private readonly hash: Hash | undefined) {
+    super();
+  }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     if (this.captured < SNIFF_BYTES) {
       this.chunks.push(chunk.subarray(0, SNIFF_BYTES - this.captured));
       this.captured += Math.min(chunk.length, SNIFF_BYTES - this.captured);
@@ -38,9 +44,9 @@ class HeadCapture extends Transform {
     return Buffer.concat(this.chunks);
   }
 
-  /** Valid once the stream has ended. */
-  digest(): string {
-    return this.hash.digest('hex');
+  /** Valid once the stream has ended; undefined when not hashing. */
+  digest(): string | undefined {
+    return this.hash?.digest('hex');
   }
 }
 
@@ -51,18 +57,20 @@ class HeadCapture extends Transform {
  */
 export function blobStorageEngine(blobs: BlobStore, maxBytes: number): StorageEngine {
   return {
-    _handleFile(_req, file, callback) {
+    _handleFile(req, file, callback) {
       const key = newUploadKey();
-      const head = new HeadCapture();
+      const head = new HeadCapture(req.get('idempotency-key') === undefined ? undefined : createHash('sha256'));
       file.stream.pipe(head);
       blobs.put(key, head, { maxBytes: maxBytes + 1 }).then(
-        ({ bytes }) =>
+        ({ bytes }) => {
+          const digest = head.digest();
           callback(null, {
             filename: key,
             size: bytes,
             mimetype: sniffContentType(head.head()) ?? 'application/octet-stream',
-            sha256: head.digest(),
-          }),
+            ...(digest === undefined ? {} : { sha256: digest }),
+          });
+        },
         (err: unknown) => callback(err),
       );
     },

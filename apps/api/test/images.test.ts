@@ -156,4 +156,11 @@ describe('POST /v1/images', () => {
   it('answers 415 when the body is JSON rather than multipart', async () => {
     expectProblem(await post().send({ image: 'x', text: 'y' }), 415, 'unsupported_media_type');
   });
+
+  it('answers 422 idempotency_key_reused when the same Idempotency-Key comes with other image bytes', async () => {
+    const key = `images-${Date.now()}-${Math.random()}`;
+    const send = (image: Buffer) => post().set('Idempotency-Key', key).attach('image', image, 'a.png').field('text', 'hi');
+    await send(png).expect(202);
+    expectProblem(await send(await testImage('png', 9, 8)), 422, 'idempotency_key_reused');
+  });
 });

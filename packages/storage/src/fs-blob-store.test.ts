@@ -68,6 +68,16 @@ describe('createFsBlobStore', () => {
     expect(body.equals(await collect(chunks(64, 16 * 1024)))).toBe(true);
   });
 
+  it('stores every byte in order when the stream is many chunks of uneven sizes', async () => {
+    const key = newUploadKey();
+    const parts = Array.from({ length: 1500 }, (_, i) => randomBytes(i % 7 === 0 ? 0 : 1 + ((i * 977) % 3000)));
+    const expected = Buffer.concat(parts);
+
+    await expect(blobs.put(key, Readable.from(parts))).resolves.toEqual({ bytes: expected.length });
+
+    expect((await blobs.read(key)).equals(expected)).toBe(true);
+  });
+
   it('stores string chunks as UTF-8 when the source yields text', async () => {
     const key = newUploadKey();
     await blobs.put(key, Readable.from(['héllo ', 'wörld']));
