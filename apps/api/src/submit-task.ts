@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { encodeTaskPayload, type TaskInput, type TaskPayload, type TaskRecord, type Topology } from '@offload/contracts';
+import { newTaskPayload, type TaskInput, type TaskRecord, type Topology } from '@offload/contracts';
 import type { Publisher } from '@offload/broker';
 import type { Storage } from '@offload/storage';
 import type { Logger, Metrics } from '@offload/telemetry';
@@ -93,15 +93,14 @@ async function republish(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext,
 
 async function publishOrRefuse(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext, record: TaskRecord): Promise<TaskRecord> {
   const { id } = record;
-  // The same discriminated union, now carrying its envelope fields.
-  const payload = { v: 1, id, task_type: input.task_type, content: input.content, created_at: record.created_at, retry_count: 0 } as TaskPayload;
+  const payload = newTaskPayload(input, id, record.created_at);
   const log = ctx.log.child({ task_id: id, task_type: input.task_type });
   const timer = deps.metrics.publishDuration.startTimer();
   try {
     await deps.publisher.publish({
       exchange: deps.topology.taskExchange,
       routingKey: input.task_type,
-      body: Buffer.from(encodeTaskPayload(payload)),
+      body: Buffer.from(JSON.stringify(payload)),
       messageId: id,
       type: input.task_type,
       ...(ctx.traceparent === undefined ? {} : { headers: { traceparent: ctx.traceparent } }),

@@ -118,7 +118,7 @@ export function createConsumer(deps: ConsumerDeps): Consumer {
     const limits = deps.limits(payload.task_type);
     const run = () => {
       deps.metrics.tasksInFlight.inc({ task_type: payload.task_type });
-      return runTask({ storage: deps.storage, handlers: deps.handlers, timeoutMs: () => limits.timeoutMs }, payload, { log, release }).finally(() =>
+      return runTask({ storage: deps.storage, handlers: deps.handlers, timeoutMs: () => limits.timeoutMs }, payload, { log, release, recordMissing: current === undefined }).finally(() =>
         deps.metrics.tasksInFlight.dec({ task_type: payload.task_type }),
       );
     };

@@ -25,6 +25,8 @@ export interface RunContext {
   log: Logger;
   /** Aborted when the worker releases the task on shutdown. */
   release: AbortSignal;
+  /** The caller just read the record and found none. */
+  recordMissing?: boolean;
 }
 
 /**
@@ -32,6 +34,8 @@ export interface RunContext {
  * the result. Never settles the message: the consumer does that from the outcome.
  */
 export async function runTask(deps: TaskRunnerDeps, payload: TaskPayload, ctx: RunContext): Promise<RunOutcome> {
+  // A task another service published has no record yet: create it first rather than fail a read.
+  if (ctx.recordMissing === true) await ensureRecord(deps.storage.records, payload);
   let started = await markProcessing(deps.storage.records, payload.id);
   if (!started.applied && started.reason === 'not_found') {
     await ensureRecord(deps.storage.records, payload);

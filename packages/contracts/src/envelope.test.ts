@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { TASK_PAYLOAD_VERSION, decodeTaskPayload, encodeTaskPayload, taskPayloadSchema, type TaskPayload } from './envelope';
+import { TASK_PAYLOAD_VERSION, decodeTaskPayload, encodeTaskPayload, newTaskPayload, taskPayloadSchema, type TaskPayload } from './envelope';
+import { taskInputSchema } from './task-input';
 
 const IMAGE_KEY = 'up_0123456789abcdef0123456789abcdef';
 const TASK_ID = '7f0c2a4e-5b1d-4c3e-9a8f-0123456789ab';
@@ -89,5 +90,30 @@ describe('encodeTaskPayload', () => {
   it('throws rather than serialising when the payload is invalid', () => {
     const payload = watermarkPayload();
     expect(() => encodeTaskPayload({ ...payload, retry_count: -1 })).toThrow();
+  });
+});
+
+describe('newTaskPayload', () => {
+  // Every option of every task type, at the edges the input schemas allow.
+  const inputs: unknown[] = [
+    { task_type: 'watermark', content: { image: IMAGE_KEY, watermark: { text: 'hi' } } },
+    {
+      task_type: 'watermark',
+      content: {
+        image: IMAGE_KEY,
+        watermark: { text: 'x'.repeat(200), logo: IMAGE_KEY, position: 'top-left', tile: true, opacity: 0, size: 1, margin: 0.5, format: 'avif', quality: 1 },
+      },
+    },
+    { task_type: 'analysis', content: { dataset: IMAGE_KEY } },
+    { task_type: 'analysis', content: { rows: [{ a: 1, b: 'x', c: true, d: null }], group_by: 'b', histogram_bins: 5 } },
+  ];
+
+  it.each(inputs)('builds an envelope the lenient schema takes as is from validated input %#', (raw) => {
+    const input = taskInputSchema.parse(raw);
+
+    const payload = newTaskPayload(input, TASK_ID, new Date().toISOString());
+
+    expect(taskPayloadSchema.parse(payload)).toEqual(payload);
+    expect(decodeTaskPayload(JSON.stringify(payload))).toEqual({ ok: true, payload });
   });
 });

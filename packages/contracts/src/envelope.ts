@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TaskInput } from './task-input';
 import { analysisContentSchema } from './task-types/analysis';
 import { watermarkContentSchema } from './task-types/watermark';
 
@@ -33,6 +34,17 @@ export type DecodeResult =
 /** Serialises a payload after validating it, so nothing invalid is ever published. */
 export function encodeTaskPayload(payload: TaskPayload): string {
   return JSON.stringify(taskPayloadSchema.parse(payload));
+}
+
+/**
+ * The envelope of a new task from client input that `taskInputSchema` has just validated, built
+ * without validating the content a second time: the strict input schemas accept a subset of what
+ * the lenient envelope does (a test holds that for every task type), and `id` and `createdAt`
+ * come from the server (a UUID and `Date#toISOString`).
+ */
+export function newTaskPayload(input: TaskInput, id: string, createdAt: string): TaskPayload {
+  // The same discriminated union, now carrying its envelope fields.
+  return { v: TASK_PAYLOAD_VERSION, id, task_type: input.task_type, content: input.content, created_at: createdAt, retry_count: 0 } as TaskPayload;
 }
 
 /** Parses and validates a message body. Never throws: a bad message is a value to dead-letter. */

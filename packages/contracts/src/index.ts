@@ -3,6 +3,7 @@ export {
   TASK_PAYLOAD_VERSION,
   taskPayloadSchema,
   encodeTaskPayload,
+  newTaskPayload,
   decodeTaskPayload,
   type TaskPayload,
   type DecodeResult,

@@ -55,6 +55,25 @@ describe('openRedisRecordStore', () => {
     await expect(records.update(record.id, (r) => r)).rejects.toThrow();
   });
 
+  it('judges on what is stored when another writer moved the record after this process last saw it', async () => {
+    const other = await openRedisRecordStore({ url: TEST_REDIS_URL, keyPrefix });
+    try {
+      const record = newRecord({ status: 'processing' });
+      await records.create(record);
+      await records.update(record.id, (r) => ({ ...r, attempts: r.attempts + 1 }));
+
+      await other.update(record.id, (r) => ({ ...r, attempts: r.attempts + 10 }));
+      const counted = await records.update(record.id, (r) => ({ ...r, attempts: r.attempts + 100 }));
+      expect(counted).toMatchObject({ applied: true, record: { attempts: 111 } });
+
+      await other.update(record.id, (r) => ({ ...r, status: 'succeeded' }));
+      const late = await records.update(record.id, (r) => ({ ...r, status: 'failed' }));
+      expect(late).toMatchObject({ applied: false, reason: 'transition_not_allowed', record: { status: 'succeeded', attempts: 111 } });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('answers readiness with a write', async () => {
     await expect(records.checkWritable()).resolves.toBeUndefined();
   });
