@@ -1,6 +1,7 @@
 // Row 2, API intake: autocannon (50 connections) POSTing a ~1 KB JSON task to the BUILT API (no
 // worker runs; the queue is purged after each run), against a bare Express 5 route that awaits a
 // broker confirm per request on one shared ConfirmChannel, and the same route with no broker.
+// offload runs twice: records in DATA_DIR (the default) and records in Redis (RECORD_STORE_URL).
 //   npx tsx bench/api-intake.ts [--quick] [--runs N] [--profile DIR]
 import { join } from 'node:path';
 import amqplib from 'amqplib';
@@ -10,7 +11,8 @@ import { deleteTestTopology } from '@offload/test-support';
 import { ROOT, spawnNode, stopChild } from './lib/child';
 import { AMQP_URL, deleteRawQueue } from './lib/raw-amqp';
 import type { RowResult, TableLine } from './lib/report';
-import { brokerPid, cpuDuring, formatCpu, perItem } from './lib/process-stats';
+import { brokerPid, cpuDuring, formatCpu, perItem, redisPid } from './lib/process-stats';
+import { recordStoreVariants, type RecordStoreVariant } from './lib/record-stores';
 import { runRowCli, type RowOptions } from './lib/row';
 import { freePort, startApi, waitReady, type Service } from './lib/services';
 import { pairedRatio, spread } from './lib/stats';
@@ -78,15 +80,31 @@ export async function measureApiIntake(options: RowOptions): Promise<RowResult> 
   const body = intakeBody();
   const services: Service[] = [];
   try {
-    const api = await startApi({ ...process.env, QUEUE_PREFIX: prefix, DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, 'api-intake-api.log', options.profileDir);
-    services.push(api);
+    // offload's API once per record store: the default (DATA_DIR) and, when it answers, Redis.
+    const { variants, skipped } = await recordStoreVariants();
+    const apis = [];
+    for (const variant of variants) {
+      const api = await startApi(
+        { ...process.env, QUEUE_PREFIX: prefix, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...variant.env },
+        `api-intake-api${variant.suffix ? '-redis' : ''}.log`,
+        options.profileDir,
+      );
+      services.push(api);
+      apis.push({ variant, api });
+    }
     const bare = await startBare('confirm', bareQueue);
     services.push(bare);
     const ceiling = await startBare('none', bareQueue);
     services.push(ceiling);
     const broker = await brokerPid();
+    const redis = await redisPid();
     const targets = [
-      { name: 'offload', base: api.base, queue: topology.workQueues.analysis, pids: { server: api.child.pid, broker } },
+      ...apis.map(({ variant, api }) => ({
+        name: `offload${variant.suffix}`,
+        base: api.base,
+        queue: topology.workQueues.analysis,
+        pids: { server: api.child.pid, broker, ...(variant.suffix ? { redis: redis as number | undefined } : {}) },
+      })),
       { name: 'bare Express + confirm', base: bare.base, queue: bareQueue, pids: { server: bare.child.pid, broker } },
       { name: 'bare Express, no broker', base: ceiling.base, queue: undefined, pids: { server: ceiling.child.pid, broker } },
     ];
@@ -106,7 +124,7 @@ export async function measureApiIntake(options: RowOptions): Promise<RowResult> 
         );
       }
     }
-    return { row: ROW, lines: tableLines(runs), details: { seconds, connections: CONNECTIONS, bodyBytes: Buffer.byteLength(body), runs }, seconds: (Date.now() - begun) / 1000 };
+    return { row: ROW, lines: tableLines(runs, variants, skipped), details: { seconds, connections: CONNECTIONS, bodyBytes: Buffer.byteLength(body), runs, storesSkipped: skipped }, seconds: (Date.now() - begun) / 1000 };
   } finally {
     for (const s of services) await s.stop().catch(() => undefined);
     await deleteTestTopology(prefix).catch(() => undefined);
@@ -114,30 +132,35 @@ export async function measureApiIntake(options: RowOptions): Promise<RowResult> 
   }
 }
 
-function tableLines(runs: Record<string, IntakeRun[]>): TableLine[] {
-  const offload = runs.offload ?? [];
+function tableLines(runs: Record<string, IntakeRun[]>, variants: readonly RecordStoreVariant[], storesSkipped: string | undefined): TableLine[] {
   const rps = (xs: IntakeRun[]) => xs.map((r) => r.reqPerSec);
   const p99 = (xs: IntakeRun[]) => xs.map((r) => r.p99Ms);
-  const failures = offload.reduce((s, r) => s + r.non2xx + r.errors, 0);
   const bare = runs['bare Express + confirm'] ?? [];
   const ceiling = runs['bare Express, no broker'] ?? [];
-  const ratio = pairedRatio(rps(offload), rps(bare));
-  return [
-    {
-      row: ROW,
-      metric: 'req/s (202s)',
-      unit: 'per_s',
-      offload: spread(rps(offload)),
-      baseline: { name: 'bare Express + confirm', value: spread(rps(bare)) },
-      ratio,
-      target: '≥ 0.9×',
-      met: ratio.median >= 0.9,
-      ...(failures ? { note: `offload answered ${failures} requests with non-2xx or errors (not counted as req/s)` } : {}),
-    },
-    { row: ROW, metric: 'p99 ms', unit: 'ms', offload: spread(p99(offload)), baseline: { name: 'bare Express + confirm', value: spread(p99(bare)) }, ratio: pairedRatio(p99(offload), p99(bare)) },
-    { row: ROW, metric: 'req/s (202s)', unit: 'per_s', offload: spread(rps(offload)), baseline: { name: 'bare Express, no broker (ceiling)', value: spread(rps(ceiling)) }, ratio: pairedRatio(rps(offload), rps(ceiling)), target: 'stretch: close the gap' },
-    { row: ROW, metric: 'p99 ms', unit: 'ms', offload: spread(p99(offload)), baseline: { name: 'bare Express, no broker (ceiling)', value: spread(p99(ceiling)) }, ratio: pairedRatio(p99(offload), p99(ceiling)) },
-  ];
+  const lines: TableLine[] = [];
+  for (const variant of variants) {
+    const offload = runs[`offload${variant.suffix}`] ?? [];
+    const failures = offload.reduce((s, r) => s + r.non2xx + r.errors, 0);
+    const ratio = pairedRatio(rps(offload), rps(bare));
+    lines.push(
+      {
+        row: ROW,
+        metric: `req/s (202s)${variant.label}`,
+        unit: 'per_s',
+        offload: spread(rps(offload)),
+        baseline: { name: 'bare Express + confirm', value: spread(rps(bare)) },
+        ratio,
+        target: '≥ 0.9×',
+        met: ratio.median >= 0.9,
+        ...(failures ? { note: `offload answered ${failures} requests with non-2xx or errors (not counted as req/s)` } : {}),
+      },
+      { row: ROW, metric: `p99 ms${variant.label}`, unit: 'ms', offload: spread(p99(offload)), baseline: { name: 'bare Express + confirm', value: spread(p99(bare)) }, ratio: pairedRatio(p99(offload), p99(bare)) },
+      { row: ROW, metric: `req/s (202s)${variant.label}`, unit: 'per_s', offload: spread(rps(offload)), baseline: { name: 'bare Express, no broker (ceiling)', value: spread(rps(ceiling)) }, ratio: pairedRatio(rps(offload), rps(ceiling)), target: 'stretch: close the gap' },
+      { row: ROW, metric: `p99 ms${variant.label}`, unit: 'ms', offload: spread(p99(offload)), baseline: { name: 'bare Express, no broker (ceiling)', value: spread(p99(ceiling)) }, ratio: pairedRatio(p99(offload), p99(ceiling)) },
+    );
+  }
+  if (storesSkipped) lines.push({ row: ROW, metric: 'req/s (202s), records in Redis', unit: 'per_s', note: storesSkipped });
+  return lines;
 }
 
 if (require.main === module) runRowCli(measureApiIntake);

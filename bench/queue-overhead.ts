@@ -1,5 +1,6 @@
 // Row 1, queue overhead: N no-op tasks through offload's publisher and worker runtime, against raw
-// amqplib and BullMQ moving the same ~1 KB task, all measured in this run.
+// amqplib and BullMQ moving the same ~1 KB task, all measured in this run. offload runs twice:
+// records in DATA_DIR (the default) and records in Redis (RECORD_STORE_URL, the local server).
 //   npx tsx bench/queue-overhead.ts [--quick] [--runs N] [--profile DIR]
 //
 // Layout, the same on every side: this process publishes (window of 256 unconfirmed / pending
@@ -16,6 +17,7 @@ import { addInBulk, addOne, addOneAtATime, openQueue, redisVersion } from './lib
 import { ROOT } from './lib/child';
 import { startConsumers, type ConsumerPool } from './lib/consumer-pool';
 import { noopPayload, offloadNoopTask } from './lib/noop-task';
+import { recordStoreVariants, type RecordStoreVariant } from './lib/record-stores';
 import { AMQP_URL, assertRawQueue, deleteRawQueue, publishOne, publishWindowed } from './lib/raw-amqp';
 import type { RowResult, TableLine } from './lib/report';
 import { runRowCli, type RowOptions } from './lib/row';
@@ -117,25 +119,35 @@ export async function measureQueueOverhead(options: RowOptions): Promise<RowResu
   const cleanups: (() => Promise<unknown>)[] = [];
   const sides: Side[] = [];
   let bullmqSkipped: string | undefined;
+  let storesSkipped: string | undefined;
+  const offloadVariants: RecordStoreVariant[] = [];
   try {
-    // offload: its publisher here, its worker runtime (createWorker, no-op handler) in a child.
-    const offload = await openOffloadPublisher(prefix);
-    cleanups.push(() => offload.close(), () => deleteTestTopology(prefix));
-    const offloadPool = await startConsumers(join(ROOT, 'bench/lib/offload-worker.ts'), 1, {
-      log: 'queue-overhead-offload-worker',
-      env: noopWorkerEnv(prefix, dataDir),
-      args: ['noop'],
-      ...(options.profileDir ? { profileDir: options.profileDir } : {}),
-    });
-    cleanups.unshift(() => offloadPool.stop());
+    // offload: its publisher here, its worker runtime (createWorker, no-op handler) in a child;
+    // once with records in DATA_DIR (the default) and once with records in Redis.
     const broker = await brokerPid();
-    sides.push({
-      name: 'offload',
-      pool: offloadPool,
-      servers: { broker },
-      publish: (n) => offload.publishMany(n, () => offloadNoopTask(epochMs())),
-      publishOne: () => offload.publishOne(offloadNoopTask(epochMs())),
-    });
+    const { variants, skipped } = await recordStoreVariants();
+    storesSkipped = skipped;
+    for (const variant of variants) {
+      // A topology per variant: two worker pools on one queue would split the tasks.
+      const variantPrefix = variant.suffix ? `${prefix}-redis` : prefix;
+      const offload = await openOffloadPublisher(variantPrefix);
+      cleanups.push(() => offload.close(), () => deleteTestTopology(variantPrefix));
+      const offloadPool = await startConsumers(join(ROOT, 'bench/lib/offload-worker.ts'), 1, {
+        log: `queue-overhead-offload-worker${variant.suffix ? '-redis' : ''}`,
+        env: { ...noopWorkerEnv(variantPrefix, dataDir), ...variant.env },
+        args: ['noop'],
+        ...(options.profileDir ? { profileDir: options.profileDir } : {}),
+      });
+      cleanups.unshift(() => offloadPool.stop());
+      offloadVariants.push(variant);
+      sides.push({
+        name: `offload${variant.suffix}`,
+        pool: offloadPool,
+        servers: variant.suffix ? { broker, redis: await redisPid() } : { broker },
+        publish: (n) => offload.publishMany(n, () => offloadNoopTask(epochMs())),
+        publishOne: () => offload.publishOne(offloadNoopTask(epochMs())),
+      });
+    }
 
     // raw amqplib: a ConfirmChannel with a window of 256 outstanding confirms, same queue type.
     const connection = await amqplib.connect(AMQP_URL);
@@ -191,8 +203,8 @@ export async function measureQueueOverhead(options: RowOptions): Promise<RowResu
     }
     return {
       row: ROW,
-      lines: tableLines(runs, pacedRuns, bullmqSkipped),
-      details: { tasks, warmup, publishWindow: PUBLISH_WINDOW, prefetch: PREFETCH, pacedRate: PACED_RATE, pacedTasks, runs, pacedRuns, bullmqSkipped },
+      lines: tableLines(runs, pacedRuns, bullmqSkipped, offloadVariants, storesSkipped),
+      details: { tasks, warmup, publishWindow: PUBLISH_WINDOW, prefetch: PREFETCH, pacedRate: PACED_RATE, pacedTasks, runs, pacedRuns, bullmqSkipped, storesSkipped },
       seconds: (Date.now() - begun) / 1000,
     };
   } finally {
@@ -200,46 +212,58 @@ export async function measureQueueOverhead(options: RowOptions): Promise<RowResu
   }
 }
 
-function tableLines(runs: Record<string, SideRun[]>, pacedLatencies: Record<string, Latency[]>, bullmqSkipped: string | undefined): TableLine[] {
-  const offload = runs.offload ?? [];
+function tableLines(
+  runs: Record<string, SideRun[]>,
+  pacedLatencies: Record<string, Latency[]>,
+  bullmqSkipped: string | undefined,
+  variants: readonly RecordStoreVariant[],
+  storesSkipped: string | undefined,
+): TableLine[] {
   const lines: TableLine[] = [];
-  const against = (name: string, target: string | undefined, pass: (ratio: number) => boolean) => {
-    const base = runs[name];
-    if (!base) {
-      lines.push({ row: ROW, metric: 'tasks/s', unit: 'per_s', offload: spread(offload.map((r) => r.tasksPerSec)), baseline: { name, value: spread([]) }, ...(target ? { target } : {}), note: `${name} not measured: ${bullmqSkipped ?? 'unknown'}` });
-      return;
-    }
-    const ratio = pairedRatio(offload.map((r) => r.tasksPerSec), base.map((r) => r.tasksPerSec));
-    lines.push({
-      row: ROW,
-      metric: 'tasks/s',
-      unit: 'per_s',
-      offload: spread(offload.map((r) => r.tasksPerSec)),
-      baseline: { name, value: spread(base.map((r) => r.tasksPerSec)) },
-      ratio,
-      ...(target ? { target, met: pass(ratio.median) } : {}),
-    });
-  };
-  against('raw amqplib', '≥ 0.8×', (r) => r >= 0.8);
-  against('BullMQ add', '> 1× (above BullMQ)', (r) => r > 1);
-  against('BullMQ addBulk', '> 1× (above BullMQ)', (r) => r > 1);
+  for (const variant of variants) {
+    const offload = runs[`offload${variant.suffix}`] ?? [];
+    const against = (name: string, target: string | undefined, pass: (ratio: number) => boolean) => {
+      const base = runs[name];
+      const metric = `tasks/s${variant.label}`;
+      if (!base) {
+        lines.push({ row: ROW, metric, unit: 'per_s', offload: spread(offload.map((r) => r.tasksPerSec)), baseline: { name, value: spread([]) }, ...(target ? { target } : {}), note: `${name} not measured: ${bullmqSkipped ?? 'unknown'}` });
+        return;
+      }
+      const ratio = pairedRatio(offload.map((r) => r.tasksPerSec), base.map((r) => r.tasksPerSec));
+      lines.push({
+        row: ROW,
+        metric,
+        unit: 'per_s',
+        offload: spread(offload.map((r) => r.tasksPerSec)),
+        baseline: { name, value: spread(base.map((r) => r.tasksPerSec)) },
+        ratio,
+        ...(target ? { target, met: pass(ratio.median) } : {}),
+      });
+    };
+    against('raw amqplib', '≥ 0.8×', (r) => r >= 0.8);
+    against('BullMQ add', '> 1× (above BullMQ)', (r) => r > 1);
+    against('BullMQ addBulk', '> 1× (above BullMQ)', (r) => r > 1);
+  }
+  if (storesSkipped) lines.push({ row: ROW, metric: 'tasks/s, records in Redis', unit: 'per_s', note: storesSkipped });
   const latencyLines = (label: string, of: Record<string, Latency[]>) => {
-    for (const [metric, pick] of [
-      ['p50', (l: Latency) => l.p50],
-      ['p99', (l: Latency) => l.p99],
-    ] as const) {
-      for (const name of ['raw amqplib', 'BullMQ add', 'BullMQ addBulk']) {
-        const base = of[name];
-        const mine = of.offload ?? [];
-        if (!base) continue;
-        lines.push({
-          row: ROW,
-          metric: `publish→handler ${metric} ms, ${label}`,
-          unit: 'ms',
-          offload: spread(mine.map(pick)),
-          baseline: { name, value: spread(base.map(pick)) },
-          ratio: pairedRatio(mine.map(pick), base.map(pick)),
-        });
+    for (const variant of variants) {
+      for (const [metric, pick] of [
+        ['p50', (l: Latency) => l.p50],
+        ['p99', (l: Latency) => l.p99],
+      ] as const) {
+        for (const name of ['raw amqplib', 'BullMQ add', 'BullMQ addBulk']) {
+          const base = of[name];
+          const mine = of[`offload${variant.suffix}`] ?? [];
+          if (!base) continue;
+          lines.push({
+            row: ROW,
+            metric: `publish→handler ${metric} ms, ${label}${variant.label}`,
+            unit: 'ms',
+            offload: spread(mine.map(pick)),
+            baseline: { name, value: spread(base.map(pick)) },
+            ratio: pairedRatio(mine.map(pick), base.map(pick)),
+          });
+        }
       }
     }
   };

@@ -58,3 +58,34 @@ describe('writeFileAtomic', () => {
     expect(await readdir(dir)).toEqual(['file']);
   });
 });
+
+describe('writeFileAtomic, many writers at once', () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'offload-atomic-many-'));
+  });
+
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes every file whole and leaves no temp file when 200 writers share the directory syncs', async () => {
+    const names = Array.from({ length: 200 }, (_, i) => `f${i}`);
+
+    const results = await Promise.all(
+      names.map((name, i) => writeFileAtomic(join(dir, name), (file) => writeAll(file, text(`content ${i}`)), i % 2 === 0 ? 'replace' : 'exclusive')),
+    );
+
+    expect(results.every(Boolean)).toBe(true);
+    expect((await readdir(dir)).sort()).toEqual([...names].sort());
+    for (const [i, name] of names.entries()) expect(await readFile(join(dir, name), 'utf8')).toBe(`content ${i}`);
+  });
+
+  it('keeps serving writers in a directory after a write elsewhere failed', async () => {
+    const missing = join(dir, 'gone');
+    await expect(writeFileAtomic(join(missing, 'x'), (file) => writeAll(file, text('x')))).rejects.toThrow();
+
+    await expect(Promise.all(Array.from({ length: 20 }, (_, i) => writeFileAtomic(join(dir, `g${i}`), (file) => writeAll(file, text('g')))))).resolves.toHaveLength(20);
+  });
+});

@@ -22,6 +22,7 @@ export async function writeFileAtomic(
   const dir = dirname(target);
   const temp = join(dir, `${TEMP_PREFIX}${basename(target)}-${randomUUID()}`);
   const file = await open(temp, 'wx');
+  let renamed = false;
   try {
     try {
       await write(file);
@@ -31,6 +32,7 @@ export async function writeFileAtomic(
     }
     if (mode === 'replace') {
       await rename(temp, target);
+      renamed = true;
     } else {
       try {
         await link(temp, target);
@@ -41,10 +43,11 @@ export async function writeFileAtomic(
         throw err;
       }
     }
-    await syncDirectory(dir);
+    await syncDirectoryShared(dir);
     return true;
   } finally {
-    await rm(temp, { force: true });
+    // After a rename the temp name is gone; after a link (or a failure) it is still there.
+    if (!renamed) await rm(temp, { force: true });
   }
 }
 
@@ -55,6 +58,40 @@ export async function writeAll(file: FileHandle, data: Uint8Array): Promise<void
     const { bytesWritten } = await file.write(data, offset, data.byteLength - offset);
     offset += bytesWritten;
   }
+}
+
+/**
+ * Group commit for directory entries: one fsync of a directory makes every rename or link in it
+ * that finished before the fsync began durable. A writer arriving while one runs (which may have
+ * begun before its rename) waits for the next, and every writer arriving meanwhile shares that
+ * next one, so N concurrent writers cost about two directory fsyncs instead of N.
+ */
+const directorySyncs = new Map<string, { running?: Promise<void>; next?: Promise<void> }>();
+
+function syncDirectoryShared(dir: string): Promise<void> {
+  let state = directorySyncs.get(dir);
+  if (state === undefined) {
+    state = {};
+    directorySyncs.set(dir, state);
+  }
+  const running = state.running;
+  if (running === undefined) return startDirectorySync(dir, state);
+  const queued = state;
+  const startNext = () => {
+    queued.next = undefined;
+    return startDirectorySync(dir, queued);
+  };
+  queued.next ??= running.then(startNext, startNext);
+  return queued.next;
+}
+
+function startDirectorySync(dir: string, state: { running?: Promise<void>; next?: Promise<void> }): Promise<void> {
+  const running: Promise<void> = syncDirectory(dir).finally(() => {
+    if (state.running === running) state.running = undefined;
+    if (state.running === undefined && state.next === undefined && directorySyncs.get(dir) === state) directorySyncs.delete(dir);
+  });
+  state.running = running;
+  return running;
 }
 
 /** Makes a rename or link in `dir` survive a power loss, not only the file's bytes. */

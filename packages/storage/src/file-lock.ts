@@ -18,6 +18,28 @@ const LOCK_OPTIONS: LockOptions = {
  * committing a write.
  */
 export async function withFileLock<T>(path: string, fn: (assertHeld: () => void) => Promise<T>): Promise<T> {
+  // Callers in this process queue here first, so only one of them at a time contends for the
+  // lock directory (whose retries back off by milliseconds) with other processes.
+  const previous = queues.get(path);
+  let done = () => {};
+  const mine = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const tail = previous === undefined ? mine : previous.then(() => mine);
+  queues.set(path, tail);
+  try {
+    await previous;
+    return await withDirectoryLock(path, fn);
+  } finally {
+    done();
+    if (queues.get(path) === tail) queues.delete(path);
+  }
+}
+
+/** Per path, the promise the next caller in this process waits for (never rejects). */
+const queues = new Map<string, Promise<void>>();
+
+async function withDirectoryLock<T>(path: string, fn: (assertHeld: () => void) => Promise<T>): Promise<T> {
   let lost: Error | undefined;
   const release = await lock(path, {
     ...LOCK_OPTIONS,
