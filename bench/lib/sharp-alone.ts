@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { watermarkOptionsSchema } from '@offload/contracts';
+import { loadWorkerConfig } from '../../apps/worker/src/config';
 import { renderWatermark } from '../../apps/worker/src/watermark/render-watermark';
 import { WATERMARK_FIELDS } from './images';
 import { windowed } from './windowed';
@@ -14,8 +15,11 @@ async function main(): Promise<void> {
   const concurrency = Number(concurrencyArg);
   const count = Number(countArg);
   const images = await Promise.all(files.map((f) => readFile(f)));
-  // As the worker runs it: no libvips operation cache, its default threads per image.
+  // As the worker runs it (apps/worker/src/main.ts): no libvips operation cache, and the worker's
+  // libvips threads per image (SHARP_CONCURRENCY, from the same environment), not sharp's own
+  // default, which depends on the allocator.
   sharp.cache(false);
+  sharp.concurrency(loadWorkerConfig(process.env).SHARP_CONCURRENCY);
   const options = watermarkOptionsSchema.parse({ ...WATERMARK_FIELDS, opacity: Number(WATERMARK_FIELDS.opacity), size: Number(WATERMARK_FIELDS.size), margin: Number(WATERMARK_FIELDS.margin) });
   const render = (i: number) => renderWatermark({ image: images[i % images.length] as Buffer, options, limits: { limitInputPixels: 100_000_000 } });
   for (let i = 0; i < images.length; i++) await render(i);
