@@ -7,29 +7,39 @@ export interface EngineLimits {
   /** DuckDB's own memory limit; its process RSS runs well above it (see README). */
   memoryLimitMb: number;
   threads: number;
-  /** Where the per-task database and its spill files live; removed afterwards. */
+  /** Where the per-task database's spill files live; removed afterwards. */
   tempDir: string;
 }
 
 export type Row = Record<string, Json>;
 
+/**
+ * A lane is one connection: its statements run one after the other, in the order they were
+ * asked for; statements of different lanes run at the same time (sharing the engine's threads).
+ */
+export type Lane = 0 | 1;
+
 export interface EngineSession {
-  query(sql: string): Promise<Row[]>;
-  run(sql: string): Promise<void>;
+  query(sql: string, lane?: Lane): Promise<Row[]>;
+  run(sql: string, lane?: Lane): Promise<void>;
+  /** Interrupts what still runs, waits for it to stop, then frees the database and its files. */
   close(): Promise<void>;
 }
 
 /**
- * One DuckDB database per task, on disk in a fresh directory so a dataset larger than memory
- * spills instead of crashing. The engine may read `datasetPath` and its own directory, nothing
- * else (no other file, no network, no extensions). Aborting `signal` interrupts the running query.
+ * One DuckDB database per task, in memory with spill files in a fresh directory, so a dataset
+ * larger than the engine's memory limit spills instead of crashing. The engine may read
+ * `datasetPath` and its own directory, nothing else (no other file, no network, no extensions).
+ * Aborting `signal` interrupts the running statements.
  */
 export async function openEngineSession(limits: EngineLimits, datasetPath: string, signal: AbortSignal): Promise<EngineSession> {
   const dir = await mkdtemp(join(limits.tempDir, 'offload-analysis-'));
   let instance: DuckDBInstance | undefined;
-  let connection: DuckDBConnection;
+  let first: DuckDBConnection;
   try {
-    instance = await DuckDBInstance.create(join(dir, 'task.duckdb'), {
+    // In memory: the table is scratch, so writing it to a database file (compression, checksums,
+    // a checkpoint) would be work for nothing; blocks over the memory limit go to temp_directory.
+    instance = await DuckDBInstance.create(':memory:', {
       memory_limit: `${limits.memoryLimitMb}MB`,
       threads: String(limits.threads),
       preserve_insertion_order: 'false',
@@ -37,35 +47,63 @@ export async function openEngineSession(limits: EngineLimits, datasetPath: strin
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
     });
-    connection = await instance.connect();
+    first = await instance.connect();
     // Lists cannot be passed at creation; set them, then lock file access down for good.
-    await connection.run(`SET allowed_paths = [${literal(datasetPath)}]`);
-    await connection.run(`SET allowed_directories = [${literal(`${dir}/`)}]`);
-    await connection.run('SET enable_external_access = false');
+    await first.run(`SET allowed_paths = [${literal(datasetPath)}]`);
+    await first.run(`SET allowed_directories = [${literal(`${dir}/`)}]`);
+    await first.run('SET enable_external_access = false');
   } catch (err) {
     instance?.closeSync();
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
-  const onAbort = () => connection.interrupt();
-  signal.addEventListener('abort', onAbort, { once: true });
-  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
-    signal.throwIfAborted();
-    try {
-      return await work();
-    } catch (err) {
-      // An interrupted query fails with DuckDB's own error; report why it was interrupted.
-      signal.throwIfAborted();
-      throw err;
+  const db = instance;
+  const connections: [Promise<DuckDBConnection> | undefined, Promise<DuckDBConnection> | undefined] = [Promise.resolve(first), undefined];
+  const open: DuckDBConnection[] = [first];
+  // Each lane's last statement: the next one starts when it has settled.
+  const tails: [Promise<unknown>, Promise<unknown>] = [Promise.resolve(), Promise.resolve()];
+  const connection = (lane: Lane): Promise<DuckDBConnection> => {
+    let c = connections[lane];
+    if (c === undefined) {
+      c = db.connect().then((opened) => {
+        open.push(opened);
+        return opened;
+      });
+      connections[lane] = c;
     }
+    return c;
+  };
+  const interruptAll = () => {
+    for (const c of open) c.interrupt();
+  };
+  signal.addEventListener('abort', interruptAll, { once: true });
+  const enqueue = <T>(lane: Lane, work: (c: DuckDBConnection) => Promise<T>): Promise<T> => {
+    const result = tails[lane]
+      .catch(() => undefined)
+      .then(async () => {
+        signal.throwIfAborted();
+        try {
+          const c = await connection(lane);
+          signal.throwIfAborted();
+          return await work(c);
+        } catch (err) {
+          // An interrupted statement fails with DuckDB's own error; report why it was interrupted.
+          signal.throwIfAborted();
+          throw err;
+        }
+      });
+    tails[lane] = result.catch(() => undefined);
+    return result;
   };
   return {
-    query: (sql) => guard(async () => (await connection.runAndReadAll(sql)).getRowObjectsJson()),
-    run: (sql) => guard(async () => void (await connection.run(sql))),
+    query: (sql, lane = 0) => enqueue(lane, async (c) => (await c.runAndReadAll(sql)).getRowObjectsJson()),
+    run: (sql, lane = 0) => enqueue(lane, async (c) => void (await c.run(sql))),
     async close() {
-      signal.removeEventListener('abort', onAbort);
-      connection.closeSync();
-      instance.closeSync();
+      signal.removeEventListener('abort', interruptAll);
+      interruptAll();
+      await Promise.all(tails);
+      for (const c of open) c.closeSync();
+      db.closeSync();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,4 +1,4 @@
-import type { EngineSession } from './duckdb-session';
+import type { EngineSession, Lane } from './duckdb-session';
 import { toCount } from './json-values';
 import { literal } from './sql';
 
@@ -20,26 +20,46 @@ function double(value: number): string {
   return `${literal(String(value))}::DOUBLE`;
 }
 
-/** Counts per bin of a numeric column (an already quoted identifier). */
-export async function histogram(session: EngineSession, column: string, min: number, max: number, bins: number) {
-  const edges = binEdges(min, max, bins);
-  const lo = double(edges[0] ?? min);
-  const width = double(((edges[bins] ?? max) - (edges[0] ?? min)) / bins);
+export interface HistogramInput {
+  /** An already quoted identifier. */
+  column: string;
+  min: number;
+  max: number;
+}
+
+export interface Histogram {
+  edges: number[];
+  counts: number[];
+}
+
+/** Columns whose histograms one statement computes (each its own scan of one column). */
+const COLUMNS_PER_STATEMENT = 16;
+
+/** The statement counting one column's values per bin, as rows (b, n). */
+function binCountsSql(column: string, edges: number[], bins: number): string {
+  const lo = double(edges[0] ?? 0);
+  const width = double(((edges[bins] ?? 0) - (edges[0] ?? 0)) / bins);
   // The division alone misplaces a value that sits on an edge ((1.2 − 1) / 0.1 < 2), so the guess
   // moves by one bin when the value is outside [edges[k], edges[k+1]), computed exactly as
   // binEdges does: each bin then holds what its reported edges say (numpy.histogram does the same).
   // Positional GROUP BY: a dataset column named like an alias would otherwise win.
-  const rows = await session.query(
-    `SELECT (k - CASE WHEN x < ${lo} + k * ${width} THEN 1 ELSE 0 END
+  return `SELECT (k - CASE WHEN x < ${lo} + k * ${width} THEN 1 ELSE 0 END
                + CASE WHEN k < ${bins - 1} AND x >= ${lo} + (k + 1) * ${width} THEN 1 ELSE 0 END)::INTEGER AS b, count(*) AS n
      FROM (SELECT x, least(greatest(floor((x - ${lo}) / ${width}), 0), ${bins - 1}) AS k
            FROM (SELECT ${column}::DOUBLE AS x FROM t WHERE ${column} IS NOT NULL) WHERE isfinite(x))
-     GROUP BY 1`,
-  );
-  const counts = new Array<number>(bins).fill(0);
-  for (const row of rows) {
-    const b = Number(row.b);
-    counts[b] = (counts[b] ?? 0) + toCount(row.n);
+     GROUP BY 1`;
+}
+
+/** Counts per bin of numeric columns, a few columns per statement. */
+export async function histograms(session: EngineSession, inputs: readonly HistogramInput[], bins: number, lane: Lane): Promise<Histogram[]> {
+  const out = inputs.map((input) => ({ edges: binEdges(input.min, input.max, bins), counts: new Array<number>(bins).fill(0) }));
+  for (let start = 0; start < inputs.length; start += COLUMNS_PER_STATEMENT) {
+    const parts = inputs.slice(start, start + COLUMNS_PER_STATEMENT).map((input, k) => `SELECT ${start + k} AS c, b, n FROM (${binCountsSql(input.column, out[start + k]?.edges ?? [], bins)})`);
+    for (const row of await session.query(parts.join('\nUNION ALL\n'), lane)) {
+      const counts = out[Number(row.c)]?.counts;
+      const b = Number(row.b);
+      if (counts) counts[b] = (counts[b] ?? 0) + toCount(row.n);
+    }
   }
-  return { edges, counts };
+  return out;
 }

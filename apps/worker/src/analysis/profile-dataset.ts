@@ -1,12 +1,16 @@
-import { analysisResultSchema, type AnalysisResult, type DatasetFormat } from '@offload/contracts';
+import type { Json } from '@duckdb/node-api';
+import { analysisResultSchema, type AnalysisResult, type ColumnProfile, type DatasetFormat } from '@offload/contracts';
 import { PermanentTaskError } from '../errors';
 import { columnTypeOf, isNumeric } from './column-types';
-import { correlationMatrix } from './correlation';
+import { correlationAggregates, correlationMatrix } from './correlation';
 import { readHead, detectFormat, firstRecordFieldCount, holdsNoData } from './dataset-head';
-import { openEngineSession, type EngineLimits } from './duckdb-session';
-import { groupBy } from './group-by';
+import { openEngineSession, type EngineLimits, type EngineSession } from './duckdb-session';
+import { groupBy, type GroupStats } from './group-by';
+import { histograms, type Histogram } from './histogram';
+import { toCount } from './json-values';
 import { loadDataset } from './load-dataset';
-import { profileColumn, type ColumnSpec } from './profile-column';
+import { ident } from './sql';
+import { aggregateScan, frequencies, numericSummary, quartiles, summaryAggregates, type ColumnSpec, type Frequencies } from './profile-column';
 
 export interface AnalysisLimits extends EngineLimits {
   maxColumns: number;
@@ -26,8 +30,8 @@ export interface ProfileOptions {
 const HEAD_BYTES = 16 * 1024 * 1024;
 
 /**
- * Profiles a dataset file: load it once into a per-task DuckDB database, then compute each
- * column's statistics, the correlation matrix and the group-by, one bounded query at a time.
+ * Profiles a dataset file: load it once into a per-task DuckDB database, then compute the
+ * statistics in few scans over two connections at once (see computeStatistics).
  */
 export async function profileDataset(
   path: string,
@@ -59,14 +63,13 @@ export async function profileDataset(
     }
     const steps = selected.length + 2;
     progress(1 / steps);
-    const profiles = [];
+    const stats = computeStatistics(session, selected, numeric, all.find((c) => c.name === options.groupBy), options.histogramBins, limits.maxGroups);
+    const profiles: ColumnProfile[] = [];
     for (const [i, column] of selected.entries()) {
-      profiles.push(await profileColumn(session, column, loaded.rowCount, options.histogramBins));
+      profiles.push(await stats.column(i, column, loaded.rowCount));
       progress((i + 2) / steps);
     }
-    const matrix = await correlationMatrix(session, numeric);
-    const groupColumn = all.find((c) => c.name === options.groupBy);
-    const groups = groupColumn === undefined ? null : { column: groupColumn.name, groups: await groupBy(session, groupColumn, numeric, limits.maxGroups) };
+    const { matrix, groups } = await stats.rest();
     return analysisResultSchema.parse({
       format,
       row_count: loaded.rowCount,
@@ -92,4 +95,78 @@ function selectColumns(all: ColumnSpec[], options: ProfileOptions): ColumnSpec[]
   if (options.columns === undefined) return all;
   const keep = new Set(options.columns);
   return all.filter((c) => keep.has(c.name));
+}
+
+interface Statistics {
+  /** The profile of the i-th selected column. */
+  column(i: number, column: ColumnSpec, rowCount: number): Promise<ColumnProfile>;
+  /** The correlation matrix and the groups (null without group_by). */
+  rest(): Promise<{ matrix: (number | null)[][]; groups: { column: string; groups: GroupStats[] } | null }>;
+}
+
+/**
+ * Starts every statement the profile needs, on two lanes (connections) so the engine's threads
+ * stay busy: the exact quartiles, which hold one column's values and compute mostly on one thread,
+ * take lane 1, one column at a time; lane 0 takes one scan of every streaming aggregate (counts,
+ * means, std, min, max, first/last, the correlations), then the histograms, unique/top/freq of
+ * the other columns and the group-by. The first failure fails every answer at once.
+ */
+function computeStatistics(
+  session: EngineSession,
+  selected: readonly ColumnSpec[],
+  numeric: readonly string[],
+  groupColumn: ColumnSpec | undefined,
+  bins: number,
+  maxGroups: number,
+): Statistics {
+  const aggregates: string[] = [];
+  const summaryAt = selected.map((column) => {
+    const at = aggregates.length;
+    aggregates.push(...summaryAggregates(column));
+    return at;
+  });
+  const correlationAt = aggregates.length;
+  aggregates.push(...correlationAggregates(numeric));
+  const summary = aggregateScan(session, aggregates, 0);
+  const isNumber = (c: ColumnSpec) => isNumeric(c.type);
+  const quartilesOf = new Map(selected.filter(isNumber).map((c) => [c.name, quartiles(session, c, 1)]));
+  const histogramsOf = summary.then(async (values) => {
+    const inputs = selected.flatMap((c, i) => {
+      if (!isNumber(c)) return [];
+      const s = numericSummary(values.slice(summaryAt[i]));
+      return s.min === null || s.max === null ? [] : [{ name: c.name, column: ident(c.name), min: s.min, max: s.max }];
+    });
+    const found = await histograms(session, inputs, bins, 0);
+    return new Map(inputs.map((input, k) => [input.name, found[k]]));
+  });
+  const frequenciesOf = new Map(selected.filter((c) => !isNumber(c)).map((c) => [c.name, frequencies(session, c, 0)]));
+  const groups = groupColumn === undefined ? Promise.resolve(null) : groupBy(session, groupColumn, numeric, maxGroups, 0).then((g) => ({ column: groupColumn.name, groups: g }));
+  const pending: Promise<unknown>[] = [summary, histogramsOf, groups, ...quartilesOf.values(), ...frequenciesOf.values()];
+  // Settles (rejects) as soon as any statement fails; never resolves otherwise.
+  const failure = Promise.all(pending).then(() => new Promise<never>(() => undefined));
+  failure.catch(() => undefined);
+  const settle = <T>(answer: Promise<T>): Promise<T> => Promise.race([answer, failure]);
+  return {
+    async column(i, column, rowCount) {
+      const values = (await settle(summary)).slice(summaryAt[i]);
+      const count = toCount(values[0]);
+      if (isNumber(column)) {
+        const s = numericSummary(values);
+        const [p25 = null, p50 = null, p75 = null] = await settle(quartilesOf.get(column.name) ?? Promise.resolve([]));
+        const histogram: Histogram | undefined = (await settle(histogramsOf)).get(column.name);
+        return { name: column.name, type: column.type, count, missing: rowCount - count, mean: s.mean, std: s.std, min: s.min, p25, p50, p75, max: s.max, histogram: histogram ?? null };
+      }
+      const f: Frequencies = await settle(frequenciesOf.get(column.name) ?? Promise.reject(new Error(`no frequencies of ${column.name}`)));
+      const profile: ColumnProfile = { name: column.name, type: column.type, count, missing: rowCount - count, unique: f.unique, top: f.top, freq: f.freq };
+      if (column.type === 'timestamp') {
+        profile.first = typeof values[1] === 'string' ? values[1] : null;
+        profile.last = typeof values[2] === 'string' ? values[2] : null;
+      }
+      return profile;
+    },
+    async rest() {
+      const values: Json[] = await settle(summary);
+      return { matrix: correlationMatrix(numeric.length, values.slice(correlationAt)), groups: await settle(groups) };
+    },
+  };
 }
