@@ -33,7 +33,7 @@ export type SubmitOutcome = { kind: 'created' | 'replayed' | 'republished'; reco
 const now = () => new Date().toISOString();
 
 /**
- * The accept path: write the record (`queued`), publish with a confirm, and only then accept.
+ * The accept path: write the record (`queued`) and publish with a confirm, and only then accept.
  * When the broker does not confirm, the record ends `failed` / `not_accepted` and the client gets
  * 503: a late copy of the message that reaches a worker anyway is dropped unrun. With an
  * Idempotency-Key, requests sharing the key run one at a time and map to one task.
@@ -76,8 +76,11 @@ export async function submitTask(deps: SubmitDeps, input: TaskInput, ctx: Submit
 async function createAndPublish(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext, id: string): Promise<TaskRecord> {
   const at = now();
   const record: TaskRecord = { id, task_type: input.task_type, status: 'queued', attempts: 0, created_at: at, updated_at: at };
-  await deps.storage.records.create(record);
-  return publishOrRefuse(deps, input, ctx, record);
+  // The record write and the publish overlap: the 202 waits for both. A worker that gets the
+  // message first creates the record itself (creates are exclusive, so neither overwrites the other).
+  const created = deps.storage.records.create(record);
+  created.catch(() => undefined);
+  return publishOrRefuse(deps, input, ctx, record, created);
 }
 
 /** A task that was not accepted goes back to `queued` and is published again under its id. */
@@ -88,10 +91,14 @@ async function republish(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext,
     return { ...rest, status: 'queued', updated_at: now() };
   });
   if (!outcome.applied) return outcome.record ?? failed;
-  return publishOrRefuse(deps, input, ctx, outcome.record);
+  return publishOrRefuse(deps, input, ctx, outcome.record, Promise.resolve(true));
 }
 
-async function publishOrRefuse(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext, record: TaskRecord): Promise<TaskRecord> {
+/**
+ * Publishes and waits for the confirm and for `recordWritten`. Not confirmed: the record (once
+ * written) ends `failed` / `not_accepted` and the client gets 503.
+ */
+async function publishOrRefuse(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext, record: TaskRecord, recordWritten: Promise<boolean>): Promise<TaskRecord> {
   const { id } = record;
   const payload = newTaskPayload(input, id, record.created_at);
   const log = ctx.log.child({ task_id: id, task_type: input.task_type });
@@ -108,6 +115,8 @@ async function publishOrRefuse(deps: SubmitDeps, input: TaskInput, ctx: SubmitCo
     timer({ outcome: 'confirmed' });
   } catch (err) {
     timer({ outcome: 'not_confirmed' });
+    // Only a record that exists can be marked; a failed write leaves nothing to mark.
+    await recordWritten.catch(() => undefined);
     const outcome = await deps.storage.records.update(id, (current) =>
       current.status === 'queued'
         ? {
@@ -130,6 +139,13 @@ async function publishOrRefuse(deps: SubmitDeps, input: TaskInput, ctx: SubmitCo
     throw new HttpProblem('broker_unavailable', 'the broker did not confirm the task in time; it was not accepted, retry later', undefined, {
       'Retry-After': String(deps.retryAfterSeconds),
     });
+  }
+  try {
+    await recordWritten;
+  } catch (err) {
+    // The broker holds the task, so it is accepted (a 5xx would invite a duplicate); the worker
+    // that takes it writes the record.
+    log.error({ err }, 'task accepted but its record could not be written; the worker will create it');
   }
   deps.metrics.tasksSubmitted.inc({ task_type: input.task_type, outcome: 'accepted' });
   return record;

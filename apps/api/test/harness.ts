@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import { buildTopology, type Topology } from '@offload/contracts';
 import { connectBroker, createPublisher, waitForBroker, type AmqpConnectionManager, type Publisher } from '@offload/broker';
-import { createFsStorage, type Storage } from '@offload/storage';
+import { createFsStorage, type RecordStore, type Storage } from '@offload/storage';
 import { createLogger, createMetrics } from '@offload/telemetry';
 import { TEST_AMQP_URL, deleteTestTopology, tempDataDir, uniquePrefix } from '@offload/test-support';
 import { createAfterResponse, type AfterResponse } from '../src/after-response';
@@ -27,6 +27,8 @@ export interface HarnessOptions {
   idempotencyTtlMs?: number;
   /** Skip waiting for the broker (for tests that point at a dead one). */
   expectBroker?: boolean;
+  /** Wraps the record store the app sees (to slow down or fail its writes). */
+  wrapRecords?: (records: RecordStore) => RecordStore;
 }
 
 /** The real app on a real broker (own queue prefix) and a temp DATA_DIR. */
@@ -34,7 +36,8 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
   const logger = createLogger({ name: 'api-test', level: 'silent' });
   const topology = buildTopology(uniquePrefix());
   const dir = await tempDataDir('offload-api');
-  const storage = await createFsStorage({ dataDir: dir.path });
+  const fsStorage = await createFsStorage({ dataDir: dir.path });
+  const storage: Storage = options.wrapRecords === undefined ? fsStorage : { ...fsStorage, records: options.wrapRecords(fsStorage.records) };
   const url = options.amqpUrl ?? TEST_AMQP_URL;
   const manager = connectBroker({ url, logger, connectionName: 'api-test' });
   if (options.expectBroker !== false) await waitForBroker(manager, url, 10_000);

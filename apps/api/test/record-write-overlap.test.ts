@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { decodeTaskPayload } from '@offload/contracts';
+import type { RecordStore } from '@offload/storage';
+import { rawConnection } from '@offload/test-support';
+import { createApiHarness, type ApiHarness } from './harness';
+import { expectProblem } from './fixtures';
+
+// POST /v1/tasks writes the record and publishes at the same time; these pin down what happens
+// when one of the two finishes badly or late.
+describe('POST /v1/tasks, the record write overlapping the publish', () => {
+  let harness: ApiHarness | undefined;
+
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+
+  const analysisTask = { task_type: 'analysis', content: { rows: [{ a: 1 }] } };
+
+  it('answers 202 when the broker confirmed but the record write failed: the task is in the queue', async () => {
+    harness = await createApiHarness({
+      wrapRecords: (records): RecordStore => ({ ...records, create: () => Promise.reject(new Error('disk full')) }),
+    });
+
+    const res = await request(harness.app).post('/v1/tasks').send(analysisTask).expect(202);
+
+    const connection = await rawConnection();
+    try {
+      const channel = await connection.createChannel();
+      const message = await channel.get(harness.topology.workQueues.analysis, { noAck: true });
+      expect(message).not.toBe(false);
+      if (message === false) return;
+      expect(decodeTaskPayload(message.content)).toMatchObject({ ok: true, payload: { id: res.body.id } });
+      await channel.close();
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('marks not_accepted a record whose write finished only after the publish was refused', async () => {
+    harness = await createApiHarness({
+      wrapRecords: (records): RecordStore => ({
+        ...records,
+        create: async (record) => {
+          await sleep(300);
+          return records.create(record);
+        },
+      }),
+    });
+    // No queue takes analysis tasks: the mandatory publish comes back at once, before the write.
+    const connection = await rawConnection();
+    try {
+      const channel = await connection.createChannel();
+      await channel.unbindQueue(harness.topology.workQueues.analysis, harness.topology.taskExchange, 'analysis');
+      await channel.close();
+    } finally {
+      await connection.close();
+    }
+
+    const res = await request(harness.app).post('/v1/tasks').send(analysisTask);
+
+    expectProblem(res, 503, 'broker_unavailable');
+    const files = (await readdir(join(harness.dataDir, 'records'))).filter((f) => f.endsWith('.json'));
+    expect(files).toHaveLength(1);
+    const record = await harness.storage.records.get(String(files[0]).replace(/\.json$/, ''));
+    expect(record).toMatchObject({ task_type: 'analysis', status: 'failed', error: { code: 'not_accepted' } });
+  });
+});
