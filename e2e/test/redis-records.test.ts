@@ -54,9 +54,9 @@ describe('records in Redis (RECORD_STORE_URL)', () => {
     expect(result.status).toBe(200);
     expect((await sharp(Buffer.from(await result.arrayBuffer())).metadata()).width).toBe(320);
 
-    expect(taskRecordSchema.parse(JSON.parse((await redis.get(`offload:record:${id}`)) ?? 'null'))).toEqual(finished);
+    expect(taskRecordSchema.parse(JSON.parse((await redis.get(`${prefix}:record:${id}`)) ?? 'null'))).toEqual(finished);
     // A finished record expires (RECORD_TTL_S, 7 days by default); DATA_DIR holds no records.
-    expect(await redis.ttl(`offload:record:${id}`)).toBeGreaterThan(6 * 24 * 3600);
+    expect(await redis.ttl(`${prefix}:record:${id}`)).toBeGreaterThan(6 * 24 * 3600);
     await expect(access(join(dataDir.path, 'records'))).rejects.toThrow();
   });
 

@@ -1,4 +1,4 @@
-import { waitUntil } from '@offload/test-support';
+import { TEST_REDIS_URL, waitUntil } from '@offload/test-support';
 import type { Submission } from './support/api-client';
 import { checkHistory, printCheck } from './support/checker';
 import { readExecutionLogs, unfinishedBy } from './support/execution-log';
@@ -9,7 +9,11 @@ import { faultSeed, seededRandom } from './support/seeded-random';
 const TASKS = 150;
 const KILLS = 6;
 
-describe('SIGKILL of worker replicas under load', () => {
+// Records in DATA_DIR (the default) and in Redis: a crash must lose nothing with either store.
+describe.each([
+  ['records in DATA_DIR', undefined],
+  ['records in Redis', TEST_REDIS_URL],
+])('SIGKILL of worker replicas under load, %s', (storeLabel, recordStoreUrl) => {
   const random = seededRandom(faultSeed());
   // Separate streams: how many tasks the run feeds an idle victim varies, and must not move the
   // kill schedule.
@@ -20,7 +24,7 @@ describe('SIGKILL of worker replicas under load', () => {
   beforeAll(async () => {
     // A kill returns each unacked message once, adding one to its delivery count; with fewer
     // kills than WORKER_MAX_DELIVERIES no healthy task can be failed as worker_lost.
-    system = await startFaultSystem({ workerEnv: { WORKER_MAX_DELIVERIES: String(KILLS + 1) } });
+    system = await startFaultSystem({ workerEnv: { WORKER_MAX_DELIVERIES: String(KILLS + 1) }, ...(recordStoreUrl === undefined ? {} : { recordStoreUrl }) });
   }, 60_000);
   afterAll(() => system.close(), 60_000);
 
@@ -60,8 +64,8 @@ describe('SIGKILL of worker replicas under load', () => {
     }
     while (submissions.length < TASKS) await submitNext();
 
-    const check = await checkHistory(submissions, { dataDir: system.dataDir, deadlineMs: 60_000 });
-    printCheck('kill-workers', random.seed, check, Date.now() - started);
+    const check = await checkHistory(submissions, { dataDir: system.dataDir, records: system.records, deadlineMs: 60_000 });
+    printCheck(`kill-workers, ${storeLabel}`, random.seed, check, Date.now() - started);
     const killedMidTask = killed.flatMap((k) => k.inFlight.map((id) => ({ id, pid: k.pid })));
     const kills = killed.map((k) => `task ${k.atTask} replica ${k.slot}`).join(', ');
     process.stdout.write(`[faults] kill-workers kills=${killed.length} (${kills}) killed_mid_task=${killedMidTask.length}\n`);

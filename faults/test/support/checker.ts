@@ -1,7 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TaskRecord } from '@offload/contracts';
-import { createFsStorage, type Storage } from '@offload/storage';
+import { Redis } from 'ioredis';
+import { openStorage, type Storage } from '@offload/storage';
 import { waitUntil } from '@offload/test-support';
 import type { Submission } from './api-client';
 import { readExecutionLogs, type ExecutionLogs } from './execution-log';
@@ -49,8 +50,16 @@ export interface CheckResult {
   logs: ExecutionLogs;
 }
 
+/** Where a system under test keeps its records: files in DATA_DIR, or keys in a Redis. */
+export interface RecordLocation {
+  dataDir: string;
+  redis?: { url: string; keyPrefix: string };
+}
+
 export interface CheckOptions {
   dataDir: string;
+  /** @defaultValue files in `dataDir` */
+  records?: RecordLocation;
   /** How long to wait for every accepted task to reach `succeeded` or `failed`. */
   deadlineMs: number;
 }
@@ -58,7 +67,19 @@ export interface CheckOptions {
 const TERMINAL: readonly TaskRecord['status'][] = ['succeeded', 'failed'];
 
 export async function checkHistory(submissions: readonly Submission[], options: CheckOptions): Promise<CheckResult> {
-  const storage = await createFsStorage({ dataDir: options.dataDir });
+  const location = options.records ?? { dataDir: options.dataDir };
+  const storage = await openStorage({
+    dataDir: options.dataDir,
+    ...(location.redis === undefined ? {} : { recordStoreUrl: location.redis.url, recordKeyPrefix: location.redis.keyPrefix }),
+  });
+  try {
+    return await checkWith(storage, location, submissions, options);
+  } finally {
+    await storage.close();
+  }
+}
+
+async function checkWith(storage: Storage, location: RecordLocation, submissions: readonly Submission[], options: CheckOptions): Promise<CheckResult> {
   const accepted = new Set(submissions.flatMap((s) => (s.outcome === 'accepted' ? [s.id] : [])));
   const refused = await notAcceptedIds(storage, submissions);
   await waitForTerminal(storage, accepted, options.deadlineMs);
@@ -113,7 +134,7 @@ export async function checkHistory(submissions: readonly Submission[], options: 
     }
   }
 
-  const seen = new Set([...(await recordIds(options.dataDir)), ...started]);
+  const seen = new Set([...(await recordIds(location)), ...started]);
   result.unexpected.push(...[...seen].filter((id) => !named.has(id)));
 
   for (const id of refused) {
@@ -173,8 +194,24 @@ async function storedOutputHash(storage: Storage, id: string): Promise<string | 
   }
 }
 
-async function recordIds(dataDir: string): Promise<string[]> {
+async function recordIds(location: RecordLocation): Promise<string[]> {
+  if (location.redis !== undefined) {
+    const { url, keyPrefix } = location.redis;
+    const redis = new Redis(url);
+    try {
+      const ids: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
+        cursor = next;
+        ids.push(...keys.flatMap((k) => /^([0-9a-f-]{36})$/.exec(k.slice(keyPrefix.length))?.[1] ?? []));
+      } while (cursor !== '0');
+      return ids;
+    } finally {
+      await redis.quit();
+    }
+  }
   // Only `<uuid>.json`: lock directories and temp files of atomic writes live there too.
-  const names = await readdir(join(dataDir, 'records'));
+  const names = await readdir(join(location.dataDir, 'records'));
   return names.flatMap((n) => /^([0-9a-f-]{36})\.json$/.exec(n)?.[1] ?? []);
 }

@@ -20,7 +20,7 @@ export const commonEnvShape = {
     .string()
     .regex(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' })
     .optional()
-    .describe('Keep task records in this Redis (redis:// URL) instead of DATA_DIR: for throughput, see Performance'),
+    .describe('Keep task records in this Redis (redis:// URL, keys `<QUEUE_PREFIX>:record:<id>`) instead of DATA_DIR: for throughput, see Performance'),
   RECORD_TTL_S: intVar('With RECORD_STORE_URL: seconds Redis keeps a succeeded or failed record (0: for ever)', 7 * 24 * 60 * 60, 0, 10 * 365 * 24 * 60 * 60),
   QUEUE_PREFIX: z
     .string()
@@ -72,13 +72,16 @@ export function describeEnv(schema: z.ZodObject): { name: string; defaultValue: 
 /** Where storage lives, from the common variables: one mapping for the API, the worker and the CLI. */
 export function storageOptionsFrom(config: {
   DATA_DIR: string;
+  QUEUE_PREFIX: string;
   RECORD_STORE_URL?: string | undefined;
   RECORD_TTL_S: number;
   BROKER_CONNECT_TIMEOUT_MS: number;
-}): { dataDir: string; recordStoreUrl: string | undefined; finishedRecordTtlSeconds: number; connectTimeoutMs: number } {
+}): { dataDir: string; recordStoreUrl: string | undefined; recordKeyPrefix: string; finishedRecordTtlSeconds: number; connectTimeoutMs: number } {
   return {
     dataDir: config.DATA_DIR,
     recordStoreUrl: config.RECORD_STORE_URL,
+    // Deployments that share a Redis keep apart as their queues do.
+    recordKeyPrefix: `${config.QUEUE_PREFIX}:record:`,
     finishedRecordTtlSeconds: config.RECORD_TTL_S,
     connectTimeoutMs: config.BROKER_CONNECT_TIMEOUT_MS,
   };

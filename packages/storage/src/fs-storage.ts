@@ -22,6 +22,8 @@ export interface OpenStorageOptions {
   dataDir: string;
   /** `RECORD_STORE_URL`: a `redis://` URL to keep task records in Redis. */
   recordStoreUrl?: string | undefined;
+  /** Prefix of the record keys in Redis. @defaultValue `offload:record:` */
+  recordKeyPrefix?: string;
   /** `RECORD_TTL_S`: how long Redis keeps a finished record; 0 for ever. */
   finishedRecordTtlSeconds?: number;
   /** How long opening waits for a record store server. */
@@ -35,6 +37,7 @@ export async function openStorage(options: OpenStorageOptions): Promise<Storage>
   if (options.recordStoreUrl === undefined) return createFsStorage({ dataDir: options.dataDir });
   const records = await openRedisRecordStore({
     url: options.recordStoreUrl,
+    ...(options.recordKeyPrefix === undefined ? {} : { keyPrefix: options.recordKeyPrefix }),
     ...(options.finishedRecordTtlSeconds === undefined ? {} : { finishedTtlSeconds: options.finishedRecordTtlSeconds }),
     ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
     ...(options.onError === undefined ? {} : { onError: options.onError }),
