@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { decodeTaskPayload, delayRoutingKey, encodeTaskPayload, type TaskPayload, type TaskType, type Topology } from '@offload/contracts';
 import type { Delivery, Publisher } from '@offload/broker';
@@ -22,6 +23,8 @@ export interface ConsumerDeps {
   maxDeliveries: number;
   limits: (taskType: TaskType) => RetryLimits & { timeoutMs: number };
   random?: () => number;
+  /** Pause before a delivery that could not be settled goes back to the queue. @defaultValue 5 000 */
+  settleRetryDelayMs?: number;
 }
 
 export interface Consumer {
@@ -59,8 +62,12 @@ export function createConsumer(deps: ConsumerDeps): Consumer {
       if (!delivery) return;
       const release = new AbortController();
       const done = handle(delivery, release.signal)
-        .catch((err: unknown) => {
-          deps.logger.error({ err, message_id: delivery.messageId }, 'could not settle a delivery; the broker will redeliver it');
+        .catch(async (err: unknown) => {
+          deps.logger.error({ err, message_id: delivery.messageId }, 'could not settle a delivery (record store or broker unavailable?); it goes back to the queue after a pause');
+          // Holding it first keeps an outage of the record store from spinning every message
+          // through the queue (and, before RabbitMQ 4.3, toward its delivery limit); the held
+          // slot also stops this worker taking new ones meanwhile.
+          if (!draining) await sleep(deps.settleRetryDelayMs ?? 5_000, undefined, { signal: release.signal }).catch(() => undefined);
           delivery.nack(true);
         })
         .finally(() => {

@@ -23,6 +23,8 @@ export interface WorkerDeps {
   /** Called once if the broker refuses the topology or access (403/404/406): a config fault. */
   onFatal?: (err: Error) => void;
   random?: () => number;
+  /** Pause before a delivery that could not be settled goes back to the queue. @defaultValue 5 000 */
+  settleRetryDelayMs?: number;
 }
 
 export interface Worker {

@@ -9,7 +9,7 @@ import {
   type Topology,
 } from '@offload/contracts';
 import { connectBroker, createPublisher, waitForBroker, type AmqpConnectionManager, type Publisher } from '@offload/broker';
-import { createFsStorage, type Storage } from '@offload/storage';
+import { createFsStorage, type RecordStore, type Storage } from '@offload/storage';
 import { createLogger, createMetrics, type Metrics } from '@offload/telemetry';
 import { TEST_AMQP_URL, deleteTestTopology, tempDataDir, uniquePrefix, waitUntil } from '@offload/test-support';
 import type { HandlerRegistry } from '../src/handlers/handler';
@@ -23,6 +23,9 @@ export interface WorkerHarnessOptions {
   maxAttempts?: number;
   timeoutMs?: number;
   shutdownGraceMs?: number;
+  settleRetryDelayMs?: number;
+  /** Wraps the record store this worker sees (to make it fail or lag). */
+  wrapRecords?: (records: RecordStore) => RecordStore;
 }
 
 export interface WorkerHarness {
@@ -69,7 +72,7 @@ export async function createWorkerHarness(options: WorkerHarnessOptions): Promis
       const worker = createWorker({
         manager,
         topology,
-        storage,
+        storage: o.wrapRecords === undefined ? storage : { ...storage, records: o.wrapRecords(storage.records) },
         handlers: o.handlers,
         logger,
         metrics: workerMetrics,
@@ -78,6 +81,7 @@ export async function createWorkerHarness(options: WorkerHarnessOptions): Promis
         maxDeliveries: o.maxDeliveries ?? 5,
         shutdownGraceMs: o.shutdownGraceMs ?? 5_000,
         publishTimeoutMs: 5_000,
+        ...(o.settleRetryDelayMs === undefined ? {} : { settleRetryDelayMs: o.settleRetryDelayMs }),
         limits: () => ({ timeoutMs: o.timeoutMs ?? 30_000, maxAttempts: o.maxAttempts ?? 3, baseDelayMs: 200, maxDelayMs: 1_000 }),
       });
       await worker.start();
