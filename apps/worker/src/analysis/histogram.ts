@@ -35,8 +35,12 @@ export interface Histogram {
 /** Columns whose histograms one statement computes (each its own scan of one column). */
 const COLUMNS_PER_STATEMENT = 16;
 
-/** The statement counting one column's values per bin, as rows (b, n). */
-function binCountsSql(column: string, edges: number[], bins: number): string {
+/**
+ * The statement counting values per bin, as rows (b, n). `values` yields the values as `x`,
+ * and their multiplicity as `f` when `weighted` (a column already grouped by value).
+ */
+export function binCountsSql(values: string, edges: readonly number[], weighted: boolean): string {
+  const bins = edges.length - 1;
   const lo = double(edges[0] ?? 0);
   const width = double(((edges[bins] ?? 0) - (edges[0] ?? 0)) / bins);
   // The division alone misplaces a value that sits on an edge ((1.2 − 1) / 0.1 < 2), so the guess
@@ -44,9 +48,9 @@ function binCountsSql(column: string, edges: number[], bins: number): string {
   // binEdges does: each bin then holds what its reported edges say (numpy.histogram does the same).
   // Positional GROUP BY: a dataset column named like an alias would otherwise win.
   return `SELECT (k - CASE WHEN x < ${lo} + k * ${width} THEN 1 ELSE 0 END
-               + CASE WHEN k < ${bins - 1} AND x >= ${lo} + (k + 1) * ${width} THEN 1 ELSE 0 END)::INTEGER AS b, count(*) AS n
-     FROM (SELECT x, least(greatest(floor((x - ${lo}) / ${width}), 0), ${bins - 1}) AS k
-           FROM (SELECT ${column}::DOUBLE AS x FROM t WHERE ${column} IS NOT NULL) WHERE isfinite(x))
+               + CASE WHEN k < ${bins - 1} AND x >= ${lo} + (k + 1) * ${width} THEN 1 ELSE 0 END)::INTEGER AS b, ${weighted ? 'sum(f)' : 'count(*)'} AS n
+     FROM (SELECT *, least(greatest(floor((x - ${lo}) / ${width}), 0), ${bins - 1}) AS k
+           FROM (${values}) WHERE isfinite(x))
      GROUP BY 1`;
 }
 
@@ -54,7 +58,7 @@ function binCountsSql(column: string, edges: number[], bins: number): string {
 export async function histograms(session: EngineSession, inputs: readonly HistogramInput[], bins: number, lane: Lane): Promise<Histogram[]> {
   const out = inputs.map((input) => ({ edges: binEdges(input.min, input.max, bins), counts: new Array<number>(bins).fill(0) }));
   for (let start = 0; start < inputs.length; start += COLUMNS_PER_STATEMENT) {
-    const parts = inputs.slice(start, start + COLUMNS_PER_STATEMENT).map((input, k) => `SELECT ${start + k} AS c, b, n FROM (${binCountsSql(input.column, out[start + k]?.edges ?? [], bins)})`);
+    const parts = inputs.slice(start, start + COLUMNS_PER_STATEMENT).map((input, k) => `SELECT ${start + k} AS c, b, n FROM (${binCountsSql(`SELECT ${input.column}::DOUBLE AS x FROM t WHERE ${input.column} IS NOT NULL`, out[start + k]?.edges ?? [], false)})`);
     for (const row of await session.query(parts.join('\nUNION ALL\n'), lane)) {
       const counts = out[Number(row.c)]?.counts;
       const b = Number(row.b);

@@ -1,6 +1,7 @@
 import type { Json } from '@duckdb/node-api';
 import type { ColumnType } from '@offload/contracts';
 import type { EngineSession, Lane } from './duckdb-session';
+import { binCountsSql, binEdges } from './histogram';
 import { toCount, toNumber, toScalar } from './json-values';
 import { ident } from './sql';
 
@@ -95,4 +96,80 @@ export async function frequencies(session: EngineSession, column: ColumnSpec, la
     top: !found ? null : column.type === 'boolean' ? toScalar(row.v) : toScalar(row.text),
     freq: found ? toCount(row.f) : 0,
   };
+}
+
+const QUARTILES = [0.25, 0.5, 0.75] as const;
+
+/** Rows of the sample that decides how each numeric column's quartiles are computed. */
+const SAMPLE_ROWS = 65_536;
+
+/**
+ * The numeric columns that repeat their values enough (estimated on a sample of the rows) that
+ * counting each distinct value once beats holding every value: a sample of s values with r
+ * repeats suggests about s² / 2r distinct values, and one repeat in 64 means ≲ 2 M of them.
+ * Only the speed depends on this guess; both ways give the same figures.
+ */
+export async function repetitiveColumns(session: EngineSession, columns: readonly ColumnSpec[], rowCount: number, lane: Lane): Promise<Set<string>> {
+  if (columns.length === 0 || rowCount === 0) return new Set();
+  const percent = Math.min(100, (100 * SAMPLE_ROWS) / rowCount);
+  const ids = columns.map((c) => ident(c.name));
+  const [row] = await session.query(
+    `SELECT ${ids.map((c, i) => `count(${c}) AS n${i}, count(DISTINCT ${c}) AS d${i}`).join(', ')}
+     FROM (SELECT ${ids.join(', ')} FROM t USING SAMPLE system(${percent.toFixed(6)}%) REPEATABLE (1))`,
+    lane,
+  );
+  return new Set(
+    columns
+      .filter((_, i) => {
+        const n = toCount(row?.[`n${i}`]);
+        return n > 0 && (n - toCount(row?.[`d${i}`])) * 64 >= n;
+      })
+      .map((c) => c.name),
+  );
+}
+
+export interface CountedStatistics {
+  quartiles: (number | null)[];
+  histogram: { edges: number[]; counts: number[] } | null;
+}
+
+/**
+ * Quartiles and histogram of a numeric column from its distinct values and their counts (one
+ * grouping, then work on the distinct values only): the values at the positions the quartiles
+ * interpolate between, interpolated exactly as the engine's quantile_cont does
+ * (lo + (hi − lo) × (RN − ⌊RN⌋), RN = (n − 1) × q), and the bin counts as summed multiplicities.
+ */
+export async function countedStatistics(session: EngineSession, column: ColumnSpec, summary: NumericSummary, bins: number, lane: Lane): Promise<CountedStatistics> {
+  const n = summary.count;
+  if (n === 0 || summary.min === null || summary.max === null) return { quartiles: [null, null, null], histogram: null };
+  const c = ident(column.name);
+  const positions = QUARTILES.map((q) => {
+    const rn = (n - 1) * q;
+    return { rn, lo: Math.floor(rn), hi: Math.ceil(rn) };
+  });
+  const wanted = [...new Set(positions.flatMap((p) => [p.lo, p.hi]))];
+  const edges = binEdges(summary.min, summary.max, bins);
+  // Kind 0: the value at sorted position k; kind 1: bin k holds v values.
+  const rows = await session.query(
+    `WITH g AS MATERIALIZED (SELECT ${c}::DOUBLE AS x, count(*) AS f FROM t WHERE ${c} IS NOT NULL GROUP BY 1),
+          s AS (SELECT x, f, sum(f) OVER (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto FROM g)
+     SELECT 0 AS kind, p.i::DOUBLE AS k, s.x AS v FROM (SELECT unnest([${wanted.join(', ')}]) AS i) AS p JOIN s ON s.upto - s.f <= p.i AND p.i < s.upto
+     UNION ALL
+     SELECT 1 AS kind, b::DOUBLE AS k, n::DOUBLE AS v FROM (${binCountsSql('SELECT x, f FROM g', edges, true)})`,
+    lane,
+  );
+  const at = new Map<number, number | null>();
+  const counts = new Array<number>(bins).fill(0);
+  for (const row of rows) {
+    const k = Number(row.k);
+    if (Number(row.kind) === 0) at.set(k, typeof row.v === 'number' ? row.v : null);
+    else counts[k] = (counts[k] ?? 0) + toCount(row.v);
+  }
+  const quartiles = positions.map(({ rn, lo, hi }) => {
+    const a = at.get(lo);
+    const b = at.get(hi);
+    if (a === undefined || a === null || b === undefined || b === null) return null;
+    return toNumber(lo === hi ? a : a + (b - a) * (rn - lo));
+  });
+  return { quartiles, histogram: { edges, counts } };
 }

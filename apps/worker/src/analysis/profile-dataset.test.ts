@@ -186,6 +186,17 @@ describe('profileDataset statistics', () => {
     expect(profiled.correlation).toEqual({ columns: ['k', 'one'], matrix: [[null, null], [null, null]] });
   });
 
+  it('gives the same quartiles and histograms whether a column repeats its values or not', async () => {
+    // Repetitive columns are counted per distinct value, the others sorted: both must match the
+    // reference (a 3000-row sample holds each repetitive value many times, `u` never twice).
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const rows = Array.from({ length: 3000 }, (_, i) => [Math.floor(next() * 40) - 7, (Math.floor(next() * 200) / 8).toFixed(3), i % 11 === 0 ? '' : String(next() * 1000), String(i * 1.5)]);
+    const path = await scratch.write('repeats.csv', `r,d,u,s\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+    const profiled = await scratch.profile(path, { histogramBins: 13 });
+    ['r', 'd', 'u', 's'].forEach((name, i) => expectNumericColumn(column(profiled, name), rows.map((r) => (r[i] === '' ? null : Number(r[i]))), 13));
+  });
+
   it('types 0/1 as integer, yes/no and TRUE/False as boolean, and leading zeros or mixed values as string', async () => {
     const path = await scratch.write('types.csv', 'zo,yn,caps,mixed,zip,exp\n0,yes,TRUE,1,007,1e3\n1,no,False,x,010,2E-1\n');
     const profiled = await scratch.profile(path);

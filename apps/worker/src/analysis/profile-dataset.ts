@@ -10,7 +10,18 @@ import { histograms, type Histogram } from './histogram';
 import { toCount } from './json-values';
 import { loadDataset } from './load-dataset';
 import { ident } from './sql';
-import { aggregateScan, frequencies, numericSummary, quartiles, summaryAggregates, type ColumnSpec, type Frequencies } from './profile-column';
+import {
+  aggregateScan,
+  countedStatistics,
+  frequencies,
+  numericSummary,
+  quartiles,
+  repetitiveColumns,
+  summaryAggregates,
+  type ColumnSpec,
+  type CountedStatistics,
+  type Frequencies,
+} from './profile-column';
 
 export interface AnalysisLimits extends EngineLimits {
   maxColumns: number;
@@ -63,10 +74,10 @@ export async function profileDataset(
     }
     const steps = selected.length + 2;
     progress(1 / steps);
-    const stats = computeStatistics(session, selected, numeric, all.find((c) => c.name === options.groupBy), options.histogramBins, limits.maxGroups);
+    const stats = computeStatistics(session, selected, numeric, all.find((c) => c.name === options.groupBy), loaded.rowCount, options.histogramBins, limits.maxGroups);
     const profiles: ColumnProfile[] = [];
     for (const [i, column] of selected.entries()) {
-      profiles.push(await stats.column(i, column, loaded.rowCount));
+      profiles.push(await stats.column(i, column));
       progress((i + 2) / steps);
     }
     const { matrix, groups } = await stats.rest();
@@ -99,7 +110,7 @@ function selectColumns(all: ColumnSpec[], options: ProfileOptions): ColumnSpec[]
 
 interface Statistics {
   /** The profile of the i-th selected column. */
-  column(i: number, column: ColumnSpec, rowCount: number): Promise<ColumnProfile>;
+  column(i: number, column: ColumnSpec): Promise<ColumnProfile>;
   /** The correlation matrix and the groups (null without group_by). */
   rest(): Promise<{ matrix: (number | null)[][]; groups: { column: string; groups: GroupStats[] } | null }>;
 }
@@ -116,6 +127,7 @@ function computeStatistics(
   selected: readonly ColumnSpec[],
   numeric: readonly string[],
   groupColumn: ColumnSpec | undefined,
+  rowCount: number,
   bins: number,
   maxGroups: number,
 ): Statistics {
@@ -129,31 +141,48 @@ function computeStatistics(
   aggregates.push(...correlationAggregates(numeric));
   const summary = aggregateScan(session, aggregates, 0);
   const isNumber = (c: ColumnSpec) => isNumeric(c.type);
-  const quartilesOf = new Map(selected.filter(isNumber).map((c) => [c.name, quartiles(session, c, 1)]));
-  const histogramsOf = summary.then(async (values) => {
-    const inputs = selected.flatMap((c, i) => {
-      if (!isNumber(c)) return [];
-      const s = numericSummary(values.slice(summaryAt[i]));
-      return s.min === null || s.max === null ? [] : [{ name: c.name, column: ident(c.name), min: s.min, max: s.max }];
+  const numbers = selected.flatMap((c, i) => (isNumber(c) ? [{ column: c, at: summaryAt[i] ?? 0 }] : []));
+  const counted = repetitiveColumns(
+    session,
+    numbers.map((n) => n.column),
+    rowCount,
+    1,
+  );
+  // Quartiles (and, for a repetitive column, its histogram) one column at a time on lane 1.
+  const numericOf = new Map(
+    numbers.map(({ column, at }) => [
+      column.name,
+      Promise.all([summary, counted]).then(async ([values, repetitive]): Promise<CountedStatistics | { quartiles: (number | null)[]; histogram: undefined }> => {
+        if (repetitive.has(column.name)) return countedStatistics(session, column, numericSummary(values.slice(at)), bins, 1);
+        return { quartiles: await quartiles(session, column, 1), histogram: undefined };
+      }),
+    ]),
+  );
+  // The other histograms on lane 0, all in one statement.
+  const histogramsOf = Promise.all([summary, counted]).then(async ([values, repetitive]) => {
+    const inputs = numbers.flatMap(({ column, at }) => {
+      const s = numericSummary(values.slice(at));
+      return repetitive.has(column.name) || s.min === null || s.max === null ? [] : [{ name: column.name, column: ident(column.name), min: s.min, max: s.max }];
     });
     const found = await histograms(session, inputs, bins, 0);
     return new Map(inputs.map((input, k) => [input.name, found[k]]));
   });
   const frequenciesOf = new Map(selected.filter((c) => !isNumber(c)).map((c) => [c.name, frequencies(session, c, 0)]));
   const groups = groupColumn === undefined ? Promise.resolve(null) : groupBy(session, groupColumn, numeric, maxGroups, 0).then((g) => ({ column: groupColumn.name, groups: g }));
-  const pending: Promise<unknown>[] = [summary, histogramsOf, groups, ...quartilesOf.values(), ...frequenciesOf.values()];
+  const pending: Promise<unknown>[] = [summary, counted, histogramsOf, groups, ...numericOf.values(), ...frequenciesOf.values()];
   // Settles (rejects) as soon as any statement fails; never resolves otherwise.
   const failure = Promise.all(pending).then(() => new Promise<never>(() => undefined));
   failure.catch(() => undefined);
   const settle = <T>(answer: Promise<T>): Promise<T> => Promise.race([answer, failure]);
   return {
-    async column(i, column, rowCount) {
+    async column(i, column) {
       const values = (await settle(summary)).slice(summaryAt[i]);
       const count = toCount(values[0]);
       if (isNumber(column)) {
         const s = numericSummary(values);
-        const [p25 = null, p50 = null, p75 = null] = await settle(quartilesOf.get(column.name) ?? Promise.resolve([]));
-        const histogram: Histogram | undefined = (await settle(histogramsOf)).get(column.name);
+        const numeric = await settle(numericOf.get(column.name) ?? Promise.reject(new Error(`no quartiles of ${column.name}`)));
+        const [p25 = null, p50 = null, p75 = null] = numeric.quartiles;
+        const histogram: Histogram | null | undefined = numeric.histogram === undefined ? (await settle(histogramsOf)).get(column.name) : numeric.histogram;
         return { name: column.name, type: column.type, count, missing: rowCount - count, mean: s.mean, std: s.std, min: s.min, p25, p50, p75, max: s.max, histogram: histogram ?? null };
       }
       const f: Frequencies = await settle(frequenciesOf.get(column.name) ?? Promise.reject(new Error(`no frequencies of ${column.name}`)));
