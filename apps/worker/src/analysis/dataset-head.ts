@@ -6,7 +6,7 @@ import { PermanentTaskError } from '../errors';
 export async function readHead(path: string, maxBytes: number): Promise<Buffer> {
   const file = await open(path, 'r');
   try {
-    const buffer = Buffer.alloc(maxBytes);
+    const buffer = Buffer.allocUnsafe(maxBytes);
     const { bytesRead } = await file.read(buffer, 0, maxBytes, 0);
     return buffer.subarray(0, bytesRead);
   } finally {
@@ -48,12 +48,25 @@ const CANDIDATE_DELIMITERS = [',', '\t', ';', '|'];
  * delimiter, the largest count over the usual candidates (an upper bound is what a cap needs).
  */
 export function firstRecordFieldCount(head: Buffer, format: DatasetFormat, delimiter: string | undefined, wholeFile: boolean): number {
-  const text = head.toString('utf8').replace(/^\ufeff/, '');
   if (format === 'csv' || format === 'tsv') {
+    // Decode the first record only, not the whole head (16 MB): its end is the first line break
+    // outside quotes, found on the bytes (in UTF-8, `"`, CR and LF never occur inside a character).
+    const text = firstLineBytes(head).toString('utf8').replace(/^\ufeff/, '');
     const delimiters = delimiter !== undefined ? [delimiter] : format === 'tsv' ? ['\t'] : CANDIDATE_DELIMITERS;
     return delimitedFieldCount(text, delimiters, wholeFile, head.length);
   }
-  return objectKeyCount(text, wholeFile, head.length);
+  return objectKeyCount(head.toString('utf8').replace(/^\ufeff/, ''), wholeFile, head.length);
+}
+
+/** The head up to and including its first line break outside double quotes (all of it if none). */
+function firstLineBytes(head: Buffer): Buffer {
+  let quoted = false;
+  for (let i = 0; i < head.length; i++) {
+    const byte = head[i];
+    if (byte === 0x22) quoted = !quoted;
+    else if (!quoted && (byte === 0x0a || byte === 0x0d)) return head.subarray(0, i + 1);
+  }
+  return head;
 }
 
 function delimitedFieldCount(text: string, delimiters: readonly string[], wholeFile: boolean, headBytes: number): number {
