@@ -1,6 +1,7 @@
 // Row 5, scale-out: tasks/s with 1, 2 and 4 offload worker processes (competing consumers on one
 // queue), on no-op tasks (row 1's setup) and on real watermark tasks (640×480 JPEGs, the worker's
-// sharp handler, its default WORKER_CONCURRENCY). The baseline of each is 1 process, same run.
+// sharp handler, its default WORKER_CONCURRENCY), and on no-op tasks with records in Redis. The
+// baseline of each is 1 process, same run.
 //   npx tsx bench/scale-out.ts [--quick] [--runs N] [--profile DIR]
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -11,7 +12,9 @@ import { loadWorkerConfig } from '../apps/worker/src/config';
 import { ROOT } from './lib/child';
 import { startConsumers, type ConsumerPool } from './lib/consumer-pool';
 import { benchImages, WATERMARK_FIELDS } from './lib/images';
+import { redisVersion } from './lib/bullmq';
 import { offloadNoopTask } from './lib/noop-task';
+import { RECORD_STORE_URL } from './lib/record-stores';
 import type { RowResult, TableLine } from './lib/report';
 import { brokerPid, formatCpu } from './lib/process-stats';
 import { runRowCli, type RowOptions } from './lib/row';
@@ -21,7 +24,9 @@ import { measureSide, noopWorkerEnv, openOffloadPublisher, type SideRun } from '
 const ROW = '5 scale-out';
 export const PROCESS_COUNTS = [1, 2, 4] as const;
 
-type Mode = 'noop' | 'watermark';
+type Mode = 'noop' | 'noop-redis' | 'watermark';
+
+const MODE_LABEL: Record<Mode, string> = { noop: 'no-op', 'noop-redis': 'no-op (records in Redis)', watermark: 'watermark 640×480' };
 
 interface Setup {
   processes: number;
@@ -35,13 +40,16 @@ async function setUp(mode: Mode, processes: number, dataDir: string, imageKeys: 
   // One topology per process count, so idle pools never take the others' tasks.
   const prefix = `bench-so-${mode}-${processes}-${process.pid}-${Date.now().toString(36)}`;
   const publisher = await openOffloadPublisher(prefix);
-  const env = mode === 'noop' ? noopWorkerEnv(prefix, dataDir) : { ...process.env, QUEUE_PREFIX: prefix, DATA_DIR: dataDir, WORKER_TASK_TYPES: 'watermark', WORKER_HTTP_PORT: '0', LOG_LEVEL: 'warn' };
+  const env =
+    mode === 'watermark'
+      ? { ...process.env, QUEUE_PREFIX: prefix, DATA_DIR: dataDir, WORKER_TASK_TYPES: 'watermark', WORKER_HTTP_PORT: '0', LOG_LEVEL: 'warn', RECORD_STORE_URL: '' }
+      : { ...noopWorkerEnv(prefix, dataDir), RECORD_STORE_URL: mode === 'noop-redis' ? RECORD_STORE_URL : '' };
   let pool: ConsumerPool;
   try {
     pool = await startConsumers(join(ROOT, 'bench/lib/offload-worker.ts'), processes, {
       log: `scale-out-${mode}-${processes}`,
       env,
-      args: [mode],
+      args: [mode === 'watermark' ? 'watermark' : 'noop'],
       ...(options.profileDir ? { profileDir: options.profileDir } : {}),
     });
   } catch (err) {
@@ -62,7 +70,7 @@ async function setUp(mode: Mode, processes: number, dataDir: string, imageKeys: 
     processes,
     broker: await brokerPid(),
     pool,
-    publish: (n) => publisher.publishMany(n, mode === 'noop' ? () => offloadNoopTask(epochMs()) : watermarkTask),
+    publish: (n) => publisher.publishMany(n, mode === 'watermark' ? watermarkTask : () => offloadNoopTask(epochMs())),
     close: async () => {
       await pool.stop();
       await publisher.close();
@@ -73,9 +81,11 @@ async function setUp(mode: Mode, processes: number, dataDir: string, imageKeys: 
 
 export async function measureScaleOut(options: RowOptions): Promise<RowResult> {
   const begun = Date.now();
-  const tasks: Record<Mode, number> = { noop: options.quick ? 3_000 : 6_000, watermark: options.quick ? 120 : 400 };
+  const tasks: Record<Mode, number> = { noop: options.quick ? 3_000 : 6_000, 'noop-redis': options.quick ? 3_000 : 6_000, watermark: options.quick ? 120 : 400 };
+  const redis = await redisVersion();
+  const modes: Mode[] = 'error' in redis ? ['noop', 'watermark'] : ['noop', 'noop-redis', 'watermark'];
   const dataDir = options.dataDir;
-  const runs: Record<Mode, Record<number, SideRun[]>> = { noop: {}, watermark: {} };
+  const runs: Record<Mode, Record<number, SideRun[]>> = { noop: {}, 'noop-redis': {}, watermark: {} };
   const storage = await createFsStorage({ dataDir });
   const imageKeys: string[] = [];
   for (const image of (await benchImages({ width: 640, height: 480 })).buffers) {
@@ -83,7 +93,7 @@ export async function measureScaleOut(options: RowOptions): Promise<RowResult> {
     await storage.blobs.put(key, image);
     imageKeys.push(key);
   }
-  for (const mode of ['noop', 'watermark'] as const) {
+  for (const mode of modes) {
     const setups: Setup[] = [];
     try {
       for (const n of PROCESS_COUNTS) setups.push(await setUp(mode, n, dataDir, imageKeys, options));
@@ -102,17 +112,17 @@ export async function measureScaleOut(options: RowOptions): Promise<RowResult> {
   }
   const watermarkConcurrency = loadWorkerConfig({}).WORKER_CONCURRENCY;
   const lines: TableLine[] = [];
-  for (const mode of ['noop', 'watermark'] as const) {
+  for (const mode of modes) {
     const one = runs[mode][1] ?? [];
     for (const n of PROCESS_COUNTS) {
       const these = runs[mode][n] ?? [];
       lines.push({
         row: ROW,
-        metric: `${mode === 'noop' ? 'no-op' : 'watermark 640×480'} tasks/s, ${n} worker process${n > 1 ? 'es' : ''}`,
+        metric: `${MODE_LABEL[mode]} tasks/s, ${n} worker process${n > 1 ? 'es' : ''}`,
         unit: 'per_s',
         offload: spread(these.map((r) => r.tasksPerSec)),
         ...(n > 1 ? { baseline: { name: '1 worker process', value: spread(one.map((r) => r.tasksPerSec)) }, ratio: pairedRatio(these.map((r) => r.tasksPerSec), one.map((r) => r.tasksPerSec)) } : {}),
-        ...(n === 1 ? { note: mode === 'noop' ? 'WORKER_CONCURRENCY=50 per process' : `WORKER_CONCURRENCY=${watermarkConcurrency} (default) per process; 2 cores` } : {}),
+        ...(n === 1 ? { note: mode !== 'watermark' ? 'WORKER_CONCURRENCY=50 per process' : `WORKER_CONCURRENCY=${watermarkConcurrency} (default) per process; 2 cores` } : {}),
       });
     }
   }
