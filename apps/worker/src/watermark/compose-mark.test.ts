@@ -87,4 +87,13 @@ describe('buildMark', () => {
     expect(image.width * image.height).toBeLessThanOrEqual(4_000_000);
     expect(image.width / image.height).toBeCloseTo(size.width / size.height, 1);
   });
+
+  it('keeps each text its own aspect when texts alternate (measurements are remembered per text)', async () => {
+    const height = async (text: string): Promise<number> => (await buildMark({ text }, FRAME, 0.5, 1)).size.height;
+    const short = await height('Hi');
+    const long = await height('Hello, a much longer line of text');
+    expect(short).toBeGreaterThan(long * 3);
+    expect(await height('Hi')).toBe(short);
+    expect(await height('Hello, a much longer line of text')).toBe(long);
+  });
 });

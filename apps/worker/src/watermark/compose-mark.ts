@@ -122,15 +122,27 @@ function applyOpacity(mark: RgbaImage, opacity: number): RgbaImage {
   return mark;
 }
 
+/** Height / width of each recent text as drawn at MEASURE_WIDTH (one Pango layout and blur saved per mark). */
+const textAspects = new Map<string, number>();
+const TEXT_ASPECTS_KEPT = 256;
+
+async function textAspect(text: string): Promise<number> {
+  const known = textAspects.get(text);
+  if (known !== undefined) return known;
+  const measured = await renderTextMark(text, MEASURE_WIDTH);
+  const aspect = measured.height / measured.width;
+  if (textAspects.size >= TEXT_ASPECTS_KEPT) {
+    const oldest = textAspects.keys().next();
+    if (oldest.done !== true) textAspects.delete(oldest.value);
+  }
+  textAspects.set(text, aspect);
+  return aspect;
+}
+
 /** The finished mark for a frame: laid out, `size` × the frame's width, alpha scaled by `opacity`. */
 export async function buildMark(sources: MarkSources, frame: Size, size: number, opacity: number): Promise<Mark> {
-  let textAspect: number | undefined;
-  if (sources.text !== undefined) {
-    const measured = await renderTextMark(sources.text, MEASURE_WIDTH);
-    textAspect = measured.height / measured.width;
-  }
   const layout = layoutMark({
-    text: textAspect,
+    text: sources.text === undefined ? undefined : await textAspect(sources.text),
     logo: sources.logo === undefined ? undefined : logoAspect(sources.logo),
   });
   const target = markSize(frame, size, layout.aspect);

@@ -43,6 +43,22 @@ async function renderCoverage(markup: string, dpi: number): Promise<Mask> {
   return toMask(sharp({ text: { text: markup, font: FONT, dpi, align: 'centre' } }));
 }
 
+/** Width of each recent text's coverage at REFERENCE_DPI: the same text is drawn again and again. */
+const referenceWidths = new Map<string, number>();
+const REFERENCE_WIDTHS_KEPT = 256;
+
+async function referenceWidth(markup: string): Promise<number> {
+  const known = referenceWidths.get(markup);
+  if (known !== undefined) return known;
+  const { width } = await renderCoverage(markup, REFERENCE_DPI);
+  if (referenceWidths.size >= REFERENCE_WIDTHS_KEPT) {
+    const oldest = referenceWidths.keys().next();
+    if (oldest.done !== true) referenceWidths.delete(oldest.value);
+  }
+  referenceWidths.set(markup, width);
+  return width;
+}
+
 /** White text over a black halo: readable on light and dark images alike. */
 function outlined(coverage: Mask, halo: Mask): RgbaImage {
   const data = Buffer.alloc(halo.width * halo.height * 4);
@@ -70,9 +86,8 @@ export async function renderTextMark(text: string, width: number): Promise<RgbaI
   if (!VISIBLE.test(markup)) {
     throw new PermanentTaskError('invalid_message', 'the watermark text has no visible characters to draw');
   }
-  const reference = await renderCoverage(markup, REFERENCE_DPI);
-  // width ≈ reference.width × dpi / 72 + 2 × outline radius, and the radius grows with dpi.
-  const pixelsPerDpi = reference.width / REFERENCE_DPI + (2 * DEFAULT_POINTS * OUTLINE_RATIO) / 72;
+  // width ≈ reference width × dpi / 72 + 2 × outline radius, and the radius grows with dpi.
+  const pixelsPerDpi = (await referenceWidth(markup)) / REFERENCE_DPI + (2 * DEFAULT_POINTS * OUTLINE_RATIO) / 72;
   const dpi = Math.min(MAX_DPI, Math.max(MIN_DPI, Math.round(width / pixelsPerDpi)));
   const radius = outlineRadius(dpi);
   const inkWidth = Math.max(1, width - 2 * radius);
