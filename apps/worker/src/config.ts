@@ -41,7 +41,7 @@ export const workerEnvSchema = z.object({
   ANALYSIS_MAX_COLUMNS: intVar('Columns a dataset may have (more: limit_exceeded)', 1000, 1, 100_000),
   ANALYSIS_MAX_CORRELATION_COLUMNS: intVar('Numeric columns the correlation matrix takes (more: limit_exceeded)', 100, 1, 10_000),
   ANALYSIS_MAX_GROUPS: intVar('Groups a group_by may produce (more: limit_exceeded)', 1000, 1, 1_000_000),
-  ANALYSIS_TMP_DIR: z.string().min(1).optional().describe("Scratch space for the analysis engine's database and spill files (default: the OS temp dir)"),
+  ANALYSIS_TMP_DIR: z.string().min(1).optional().describe("Scratch space for the analysis engine's spill files (default: the OS temp dir)"),
   SHARP_CONCURRENCY: intVar('libvips threads per image (0: one per core)', 1, 0, 64),
 });
 
