@@ -2,6 +2,7 @@
 // to the BUILT worker, each until its record reads `succeeded` (output stored), a few in flight;
 // against sharp alone doing the same composite on the same files at its best concurrency (1, 2, 4).
 //   npx tsx bench/watermark-e2e.ts [--quick] [--runs N] [--profile DIR]
+import { availableParallelism } from 'node:os';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { createFsStorage } from '@offload/storage';
@@ -115,7 +116,9 @@ export async function measureWatermarkE2e(options: RowOptions): Promise<RowResul
   ];
   const prefix = `bench-wm-${process.pid}-${Date.now().toString(36)}`;
   const dataDir = options.dataDir;
-  const env = { ...process.env, QUEUE_PREFIX: prefix, DATA_DIR: dataDir, LOG_LEVEL: 'warn', WORKER_TASK_TYPES: 'watermark' };
+  // A watermark-only worker as the README's Scaling section sets one up: WORKER_CONCURRENCY at
+  // twice the cores (sharp renders each image on one libvips thread).
+  const env = { ...process.env, QUEUE_PREFIX: prefix, DATA_DIR: dataDir, LOG_LEVEL: 'warn', WORKER_TASK_TYPES: 'watermark', WORKER_CONCURRENCY: String(2 * availableParallelism()) };
   const services: Service[] = [];
   const storage = await createFsStorage({ dataDir });
   const watcher = watchRecords(dataDir, storage);

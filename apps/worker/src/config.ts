@@ -76,3 +76,8 @@ export function taskTypeLimits(config: WorkerConfig): Record<TaskType, TaskTypeL
     analysis: { timeoutMs: config.ANALYSIS_TIMEOUT_MS, maxAttempts: config.ANALYSIS_MAX_ATTEMPTS },
   };
 }
+
+/** libuv pool threads: room for every task's render plus the default pool's 4 for everything else. */
+export function threadPoolSize(concurrency: number): number {
+  return Math.min(1024, concurrency + 4);
+}

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { ConfigError } from '@offload/config';
 import { BrokerUnreachableError } from '@offload/broker';
 import { RecordStoreUnreachableError } from '@offload/storage';
-import { analysisLimits, loadWorkerConfig } from './config';
+import { analysisLimits, loadWorkerConfig, threadPoolSize } from './config';
 import { createHandlers } from './handlers/index';
 import { runWorker } from './run-worker';
 
@@ -12,6 +12,10 @@ const NAME = 'offload-worker';
 /** Entry point: config, the real handlers, and the worker process (see run-worker.ts). */
 async function main(): Promise<void> {
   const config = loadWorkerConfig(process.env);
+  // Each image render holds a libuv pool thread for its whole run: with the default 4 threads,
+  // WORKER_CONCURRENCY renders would leave file and DNS work queueing behind them. The pool starts
+  // on first use, which is after this line.
+  process.env.UV_THREADPOOL_SIZE ??= String(threadPoolSize(config.WORKER_CONCURRENCY));
   // libvips' own cache holds decoded images between tasks: memory we never reuse here.
   sharp.cache(false);
   sharp.concurrency(config.SHARP_CONCURRENCY);

@@ -76,7 +76,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   await new Promise<void>((resolve) => health.listen(config.WORKER_HTTP_PORT, options.healthHost, resolve));
   await worker.start();
   const address = health.address();
-  logger.info({ pid: process.pid, http_port: typeof address === 'object' && address ? address.port : config.WORKER_HTTP_PORT }, 'offload worker ready');
+  logger.info(
+    { pid: process.pid, http_port: typeof address === 'object' && address ? address.port : config.WORKER_HTTP_PORT, uv_threadpool_size: Number(process.env.UV_THREADPOOL_SIZE ?? 4) },
+    'offload worker ready',
+  );
 
   const shutdown = (reason: string) => {
     shuttingDown ??= (async () => {
