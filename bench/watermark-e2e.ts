@@ -5,12 +5,13 @@
 import { availableParallelism } from 'node:os';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { createFsStorage } from '@offload/storage';
+import { createFsStorage, openStorage, type Storage } from '@offload/storage';
 import { deleteTestTopology } from '@offload/test-support';
 import { loadWorkerConfig } from '../apps/worker/src/config';
 import { ROOT, runForJson } from './lib/child';
 import { benchImages, type ImageSize } from './lib/images';
 import { watchRecords } from './lib/record-watch';
+import { recordStoreVariants, type RecordStoreVariant } from './lib/record-stores';
 import type { RowResult, TableLine } from './lib/report';
 import { runRowCli, type RowOptions } from './lib/row';
 import { multipartImage, type MultipartBody } from './lib/multipart';
@@ -118,57 +119,79 @@ export async function measureWatermarkE2e(options: RowOptions): Promise<RowResul
   const dataDir = options.dataDir;
   // A watermark-only worker as the README's Scaling section sets one up: WORKER_CONCURRENCY at
   // twice the cores (sharp renders each image on one libvips thread).
-  const env = { ...process.env, QUEUE_PREFIX: prefix, DATA_DIR: dataDir, LOG_LEVEL: 'warn', WORKER_TASK_TYPES: 'watermark', WORKER_CONCURRENCY: String(2 * availableParallelism()) };
+  const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', WORKER_TASK_TYPES: 'watermark', WORKER_CONCURRENCY: String(2 * availableParallelism()) };
   const services: Service[] = [];
-  const storage = await createFsStorage({ dataDir });
-  const watcher = watchRecords(dataDir, storage);
+  const closers: (() => unknown)[] = [];
   const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+  const broker = await brokerPid();
   try {
-    const api = await startApi(env, 'watermark-e2e-api.log', options.profileDir);
-    services.push(api);
-    const worker = await startWorker(env, 'watermark-e2e-worker.log', options.profileDir);
-    services.push(worker);
-
-    const submit = async (upload: MultipartBody): Promise<{ startedAt: number; doneAt: number }> => {
-      const startedAt = epochMs();
-      const { status, text } = await post(agent, `${api.base}/v1/images`, upload);
-      if (status !== 202) throw new Error(`POST /v1/images answered ${status}: ${text.slice(0, 300)}`);
-      const { id } = JSON.parse(text) as { id: string };
-      return { startedAt, doneAt: await watcher.done(id) };
-    };
-    const broker = await brokerPid();
-    const offloadRun = async (uploads: MultipartBody[], count: number): Promise<OffloadRun> => {
-      const latencies: number[] = [];
-      let lastDone = 0;
-      const started = epochMs();
-      const { cpuMs } = await cpuDuring({ api: api.child.pid, worker: worker.child.pid, broker }, () =>
-        windowed(count, IN_FLIGHT, async (i) => {
-          const r = await submit(uploads[i % uploads.length] as MultipartBody);
-          latencies.push(r.doneAt - r.startedAt);
-          lastDone = Math.max(lastDone, r.doneAt);
-        }),
-      );
-      return { imagesPerSec: count / ((lastDone - started) / 1000), latency: latency(latencies), cpuMsPerImage: perItem(cpuMs, count) };
-    };
+    // offload once per record store (files, the default; Redis when it answers), each an API and
+    // a worker on a topology of their own; only the side being measured gets uploads.
+    const { variants } = await recordStoreVariants();
+    const offloads: { variant: RecordStoreVariant; run: (uploads: MultipartBody[], count: number) => Promise<OffloadRun> }[] = [];
+    for (const variant of variants) {
+      const variantPrefix = variant.suffix ? `${prefix}-redis` : prefix;
+      const variantEnv = { ...env, QUEUE_PREFIX: variantPrefix, ...variant.env };
+      const tag = variant.suffix ? '-redis' : '';
+      const api = await startApi(variantEnv, `watermark-e2e-api${tag}.log`, options.profileDir);
+      services.push(api);
+      const worker = await startWorker(variantEnv, `watermark-e2e-worker${tag}.log`, options.profileDir);
+      services.push(worker);
+      closers.push(() => deleteTestTopology(variantPrefix));
+      const storage: Storage = variant.suffix
+        ? await openStorage({ dataDir, recordStoreUrl: variant.env.RECORD_STORE_URL, recordKeyPrefix: `${variantPrefix}:record:` })
+        : await createFsStorage({ dataDir });
+      closers.push(() => storage.close());
+      const watcher = watchRecords(variant.suffix ? undefined : dataDir, storage);
+      closers.push(() => watcher.close());
+      const submit = async (upload: MultipartBody): Promise<{ startedAt: number; doneAt: number }> => {
+        const startedAt = epochMs();
+        const { status, text } = await post(agent, `${api.base}/v1/images`, upload);
+        if (status !== 202) throw new Error(`POST /v1/images answered ${status}: ${text.slice(0, 300)}`);
+        const { id } = JSON.parse(text) as { id: string };
+        return { startedAt, doneAt: await watcher.done(id) };
+      };
+      const run = async (uploads: MultipartBody[], count: number): Promise<OffloadRun> => {
+        const latencies: number[] = [];
+        let lastDone = 0;
+        const started = epochMs();
+        const { cpuMs } = await cpuDuring({ api: api.child.pid, worker: worker.child.pid, broker }, () =>
+          windowed(count, IN_FLIGHT, async (i) => {
+            const r = await submit(uploads[i % uploads.length] as MultipartBody);
+            latencies.push(r.doneAt - r.startedAt);
+            lastDone = Math.max(lastDone, r.doneAt);
+          }),
+        );
+        return { imagesPerSec: count / ((lastDone - started) / 1000), latency: latency(latencies), cpuMsPerImage: perItem(cpuMs, count) };
+      };
+      offloads.push({ variant, run });
+    }
 
     const inputs = await Promise.all(sizes.map(async (s) => ({ ...s, ...(await benchImages(s)) })));
     const uploads = new Map(inputs.map((i) => [i, i.buffers.map((b) => multipartImage(b))]));
-    for (const input of inputs) await offloadRun(uploads.get(input) ?? [], input.buffers.length);
-    const runs: Record<string, { offload: OffloadRun[]; sharp: SharpRun[] }> = Object.fromEntries(inputs.map((i) => [`${i.width}×${i.height}`, { offload: [], sharp: [] }]));
+    for (const input of inputs) for (const o of offloads) await o.run(uploads.get(input) ?? [], input.buffers.length);
+    const runs: Record<string, { offload: Record<string, OffloadRun[]>; sharp: SharpRun[] }> = Object.fromEntries(
+      inputs.map((i) => [`${i.width}×${i.height}`, { offload: Object.fromEntries(offloads.map((o) => [o.variant.suffix, []])), sharp: [] }]),
+    );
     for (let run = 0; run < options.runs; run++) {
       for (const input of inputs) {
         const key = `${input.width}×${input.height}`;
         const sides = [
-          async () => runs[key]?.offload.push(await offloadRun(uploads.get(input) ?? [], input.count)),
+          ...offloads.map((o) => async () => runs[key]?.offload[o.variant.suffix]?.push(await o.run(uploads.get(input) ?? [], input.count))),
           async () => runs[key]?.sharp.push(await sharpAlone(input.paths, input.count)),
         ];
         for (let k = 0; k < sides.length; k++) await sides[(run + k) % sides.length]?.();
-        const o = runs[key]?.offload.at(-1);
         const b = runs[key]?.sharp.at(-1);
         const bestHere = b ? bestInRun(b) : undefined;
         const bb = bestHere === undefined ? undefined : b?.byConcurrency[bestHere];
+        const offloadText = offloads
+          .map((o) => {
+            const r = runs[key]?.offload[o.variant.suffix]?.at(-1);
+            return `offload${o.variant.suffix} ${r?.imagesPerSec.toFixed(1)} images/s (p50 ${r?.latency.p50.toFixed(0)} ms, p99 ${r?.latency.p99.toFixed(0)} ms; CPU ms/image ${formatCpu(r?.cpuMsPerImage)})`;
+          })
+          .join('; ');
         options.log(
-          `watermark e2e run ${run + 1}/${options.runs} ${key}: offload ${o?.imagesPerSec.toFixed(1)} images/s (p50 ${o?.latency.p50.toFixed(0)} ms, p99 ${o?.latency.p99.toFixed(0)} ms; CPU ms/image ${formatCpu(o?.cpuMsPerImage)}); sharp alone ${bb?.imagesPerSec.toFixed(1)} images/s at ${bestHere} in flight (${Object.entries(b ? triedRates(b) : {})
+          `watermark e2e run ${run + 1}/${options.runs} ${key}: ${offloadText}; sharp alone ${bb?.imagesPerSec.toFixed(1)} images/s at ${bestHere} in flight (${Object.entries(b ? triedRates(b) : {})
             .map(([c, v]) => `${c}: ${v.toFixed(1)}`)
             .join(', ')}; CPU ms/image ${bb?.cpuMsPerImage.toFixed(0)})`,
         );
@@ -180,46 +203,55 @@ export async function measureWatermarkE2e(options: RowOptions): Promise<RowResul
       lines: tableLines(
         Object.fromEntries(Object.entries(runs).map(([size, r]) => [size, { offload: r.offload, sharp: sharpBaseline(r.sharp), perRunBest: r.sharp.map(bestInRun) }])),
         workerConcurrency,
+        offloads.map((o) => o.variant),
       ),
       details: { inFlight: IN_FLIGHT, workerConcurrency, sizes, runs },
       seconds: (Date.now() - begun) / 1000,
     };
   } finally {
     agent.destroy();
-    watcher.close();
     for (const s of services) await s.stop().catch(() => undefined);
-    await deleteTestTopology(prefix).catch(() => undefined);
+    for (const close of closers) await Promise.resolve(close()).catch(() => undefined);
   }
 }
 
-function tableLines(runs: Record<string, { offload: OffloadRun[]; sharp: BaselineRun[]; perRunBest: number[] }>, workerConcurrency: number): TableLine[] {
+function tableLines(
+  runs: Record<string, { offload: Record<string, OffloadRun[]>; sharp: BaselineRun[]; perRunBest: number[] }>,
+  workerConcurrency: number,
+  variants: readonly RecordStoreVariant[],
+): TableLine[] {
   const lines: TableLine[] = [];
-  for (const [size, { offload, sharp, perRunBest }] of Object.entries(runs)) {
+  for (const [size, { offload: byVariant, sharp, perRunBest }] of Object.entries(runs)) {
     const baseline = `sharp alone (best median of ${SHARP_CONCURRENCIES.join('/')} in flight: ${sharp[0]?.concurrency ?? '?'})`;
-    const ratio = pairedRatio(offload.map((r) => r.imagesPerSec), sharp.map((r) => r.imagesPerSec));
-    lines.push({
-      row: ROW,
-      metric: `${size} images/s`,
-      unit: 'per_s',
-      offload: spread(offload.map((r) => r.imagesPerSec)),
-      baseline: { name: baseline, value: spread(sharp.map((r) => r.imagesPerSec)) },
-      ratio,
-      target: '≥ 0.85×',
-      met: ratio.median >= 0.85,
-      note: `offload: ${IN_FLIGHT} uploads in flight, WORKER_CONCURRENCY=${workerConcurrency}; sharp alone at ${sharp[0]?.concurrency ?? '?'} in flight in every run (best median over the runs; each run's own best: ${perRunBest.join(', ')})`,
-    });
-    for (const [metric, pick] of [
-      ['p50', (l: Latency) => l.p50],
-      ['p99', (l: Latency) => l.p99],
-    ] as const) {
+    for (const variant of variants) {
+      const offload = byVariant[variant.suffix] ?? [];
+      const ratio = pairedRatio(offload.map((r) => r.imagesPerSec), sharp.map((r) => r.imagesPerSec));
       lines.push({
         row: ROW,
-        metric: `${size} ${metric} ms`,
-        unit: 'ms',
-        offload: spread(offload.map((r) => pick(r.latency))),
-        baseline: { name: baseline, value: spread(sharp.map((r) => pick(r.latency))) },
-        ratio: pairedRatio(offload.map((r) => pick(r.latency)), sharp.map((r) => pick(r.latency))),
+        metric: `${size} images/s${variant.label}`,
+        unit: 'per_s',
+        offload: spread(offload.map((r) => r.imagesPerSec)),
+        baseline: { name: baseline, value: spread(sharp.map((r) => r.imagesPerSec)) },
+        ratio,
+        target: '≥ 0.85×',
+        met: ratio.median >= 0.85,
+        ...(variant.suffix
+          ? {}
+          : { note: `offload: ${IN_FLIGHT} uploads in flight, WORKER_CONCURRENCY=${workerConcurrency}; sharp alone at ${sharp[0]?.concurrency ?? '?'} in flight in every run (best median over the runs; each run's own best: ${perRunBest.join(', ')})` }),
       });
+      for (const [metric, pick] of [
+        ['p50', (l: Latency) => l.p50],
+        ['p99', (l: Latency) => l.p99],
+      ] as const) {
+        lines.push({
+          row: ROW,
+          metric: `${size} ${metric} ms${variant.label}`,
+          unit: 'ms',
+          offload: spread(offload.map((r) => pick(r.latency))),
+          baseline: { name: baseline, value: spread(sharp.map((r) => pick(r.latency))) },
+          ratio: pairedRatio(offload.map((r) => pick(r.latency)), sharp.map((r) => pick(r.latency))),
+        });
+      }
     }
   }
   return lines;
