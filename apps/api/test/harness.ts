@@ -1,9 +1,9 @@
 import type { Express } from 'express';
-import { buildTopology, type Topology } from '@offload/contracts';
+import { buildTopology, type TaskType, type Topology } from '@offload/contracts';
 import { connectBroker, createPublisher, waitForBroker, type AmqpConnectionManager, type Publisher } from '@offload/broker';
 import { createFsStorage, type RecordStore, type Storage } from '@offload/storage';
 import { createLogger, createMetrics } from '@offload/telemetry';
-import { TEST_AMQP_URL, deleteTestTopology, tempDataDir, uniquePrefix } from '@offload/test-support';
+import { TEST_AMQP_URL, deleteTestTopology, rawConnection, tempDataDir, uniquePrefix } from '@offload/test-support';
 import { createAfterResponse, type AfterResponse } from '../src/after-response';
 import { createApp } from '../src/app';
 
@@ -73,4 +73,16 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
       await dir.remove();
     },
   };
+}
+
+/** What an operator removing a binding does: a mandatory publish of `taskType` then comes back unroutable. */
+export async function unbindTaskType(topology: Topology, taskType: TaskType): Promise<void> {
+  const connection = await rawConnection();
+  try {
+    const channel = await connection.createChannel();
+    await channel.unbindQueue(topology.workQueues[taskType], topology.taskExchange, taskType);
+    await channel.close();
+  } finally {
+    await connection.close();
+  }
 }

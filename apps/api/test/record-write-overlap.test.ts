@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeTaskPayload } from '@offload/contracts';
 import type { RecordStore } from '@offload/storage';
 import { rawConnection } from '@offload/test-support';
-import { createApiHarness, type ApiHarness } from './harness';
+import { createApiHarness, unbindTaskType, type ApiHarness } from './harness';
 import { expectProblem } from './fixtures';
 
 // POST /v1/tasks writes the record and publishes at the same time; these pin down what happens
@@ -52,14 +52,7 @@ describe('POST /v1/tasks, the record write overlapping the publish', () => {
       }),
     });
     // No queue takes analysis tasks: the mandatory publish comes back at once, before the write.
-    const connection = await rawConnection();
-    try {
-      const channel = await connection.createChannel();
-      await channel.unbindQueue(harness.topology.workQueues.analysis, harness.topology.taskExchange, 'analysis');
-      await channel.close();
-    } finally {
-      await connection.close();
-    }
+    await unbindTaskType(harness.topology, 'analysis');
 
     const res = await request(harness.app).post('/v1/tasks').send(analysisTask);
 

@@ -3,8 +3,7 @@ import request from 'supertest';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { newUploadKey } from '@offload/storage';
-import { rawConnection } from '@offload/test-support';
-import { createApiHarness, type ApiHarness } from './harness';
+import { createApiHarness, unbindTaskType, type ApiHarness } from './harness';
 import { expectProblem, testImage } from './fixtures';
 
 describe('POST /v1/tasks when no queue takes the task type', () => {
@@ -13,14 +12,7 @@ describe('POST /v1/tasks when no queue takes the task type', () => {
   beforeAll(async () => {
     harness = await createApiHarness();
     // An operator removed the binding: a mandatory publish comes back unroutable.
-    const connection = await rawConnection();
-    try {
-      const channel = await connection.createChannel();
-      await channel.unbindQueue(harness.topology.workQueues.analysis, harness.topology.taskExchange, 'analysis');
-      await channel.close();
-    } finally {
-      await connection.close();
-    }
+    await unbindTaskType(harness.topology, 'analysis');
   });
 
   afterAll(async () => {
