@@ -7,9 +7,8 @@ import { existsSync } from 'node:fs';
 import { link, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deleteTestTopology } from '@offload/test-support';
+import { deleteTestTopology, writeSampleCsv } from '@offload/test-support';
 import { ROOT, OUT_DIR, stopChild, waitFor } from './child';
-import { generateCsv } from './generate-csv';
 import { peakRssMb } from './process-stats';
 import { startApi, startWorker } from './services';
 
@@ -71,7 +70,7 @@ export async function measureAnalysisRuns(options: AnalysisOptions): Promise<Ana
   if (!existsSync(csv)) {
     options.log(`generating ${options.rows} rows into ${csv} (once; kept for later runs) …`);
     const t = Date.now();
-    await generateCsv(`${csv}.tmp`, options.rows);
+    await writeSampleCsv(`${csv}.tmp`, options.rows, { seed: 42, notes: 'random' });
     await rename(`${csv}.tmp`, csv);
     generatedSeconds = (Date.now() - t) / 1000;
   }

@@ -1,26 +1,12 @@
-import { createWriteStream, openAsBlob } from 'node:fs';
-import { once } from 'node:events';
+import { openAsBlob } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analysisResultSchema, taskRecordSchema } from '@offload/contracts';
-import { TEST_AMQP_URL, deleteTestTopology, tempDataDir, uniquePrefix, waitUntil } from '@offload/test-support';
+import { SAMPLE_CATEGORIES, TEST_AMQP_URL, deleteTestTopology, tempDataDir, uniquePrefix, waitUntil, writeSampleCsv } from '@offload/test-support';
 import { API_ENTRY, WORKER_ENTRY, freePort, startNode, waitForHttp, type RunningProcess } from './processes';
 
 const ROWS = 800_000;
 const MEMORY_MB = 512;
-const CATEGORIES = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'];
-
-/** mulberry32, seeded: the same data every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Generated {
   bytes: number;
   categories: Map<string, number>;
@@ -28,36 +14,18 @@ interface Generated {
   activeTrue: number;
 }
 
-/**
- * A CSV of 7 columns (integer id, number price, integer qty, boolean active, timestamp created_at,
- * string category, free-text note), counting what the test checks while it writes.
- */
+/** The sample CSV (7 columns, a unique note per row), counting what the test checks as it goes. */
 async function generateCsv(path: string, rows: number): Promise<Generated> {
-  const random = seededRandom(7);
-  const out = createWriteStream(path);
   const seen: Generated = { bytes: 0, categories: new Map(), qtySum: 0, activeTrue: 0 };
-  const write = async (text: string) => {
-    seen.bytes += Buffer.byteLength(text);
-    if (!out.write(text)) await once(out, 'drain');
-  };
-  await write('id,price,qty,active,created_at,category,note\n');
-  for (let i = 0; i < rows; ) {
-    let chunk = '';
-    for (let k = 0; k < 5_000 && i < rows; k++, i++) {
-      const at = new Date(1.7e12 + Math.floor(random() * 3e10)).toISOString().slice(0, 19).replace('T', ' ');
-      const price = (random() * 1000).toFixed(2);
-      const qty = Math.floor(random() * 100);
-      const active = random() < 0.5;
-      const category = CATEGORIES[Math.floor(random() * CATEGORIES.length)] ?? 'alpha';
+  seen.bytes = await writeSampleCsv(path, rows, {
+    seed: 7,
+    notes: 'unique',
+    onRow: ({ category, qty, active }) => {
       seen.categories.set(category, (seen.categories.get(category) ?? 0) + 1);
       seen.qtySum += qty;
       if (active) seen.activeTrue++;
-      chunk += `${i},${price},${qty},${active},${at},${category},item number ${i}\n`;
-    }
-    await write(chunk);
-  }
-  out.end();
-  await once(out, 'finish');
+    },
+  });
   return seen;
 }
 
@@ -164,7 +132,7 @@ describe('a large dataset analysed by a worker process with a lowered memory bud
     expect(result.columns[0]).toMatchObject({ count: ROWS, missing: 0, mean: (ROWS - 1) / 2, min: 0, max: ROWS - 1, p50: (ROWS - 1) / 2 });
     expect(result.columns[2]?.mean).toBeCloseTo(generated.qtySum / ROWS, 10);
     expect(result.columns[3]).toMatchObject({ count: ROWS, unique: 2, top: generated.activeTrue * 2 > ROWS, freq: Math.max(generated.activeTrue, ROWS - generated.activeTrue) });
-    expect(result.columns[5]).toMatchObject({ count: ROWS, unique: CATEGORIES.length });
+    expect(result.columns[5]).toMatchObject({ count: ROWS, unique: SAMPLE_CATEGORIES.length });
     expect(result.columns[6]).toMatchObject({ unique: ROWS, freq: 1 });
     expect(result.correlation.columns).toEqual(['id', 'price', 'qty']);
     expect(result.group_by?.column).toBe('category');

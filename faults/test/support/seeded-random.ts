@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { mulberry32 } from '@offload/test-support';
 
 /** A seeded source of choices for a fault schedule: the same seed replays the same schedule. */
 export interface SeededRandom {
@@ -24,16 +25,9 @@ export function faultSeed(env: Readonly<Record<string, string | undefined>> = pr
   return seed;
 }
 
-/** mulberry32: a small, well-mixed 32-bit PRNG, plenty for picking fault times and victims. */
+/** mulberry32 (test-support's), with the helpers a fault schedule needs. */
 export function seededRandom(seed: number): SeededRandom {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     seed,
     next,

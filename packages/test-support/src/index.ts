@@ -2,3 +2,4 @@ export { TEST_AMQP_URL, uniquePrefix, deleteTestTopology, rawConnection } from '
 export { waitUntil, type WaitOptions } from './wait-until';
 export { tempDataDir } from './temp-dir';
 export { TEST_REDIS_URL, deleteRedisKeys } from './redis';
+export { mulberry32, writeSampleCsv, SAMPLE_CATEGORIES, type SampleCsvOptions, type SampleRow } from './sample-csv';
