@@ -10,6 +10,7 @@ export type {
   UpdateOutcome,
 } from './storage';
 export { assertSafeKey, isUploadKey, newUploadKey, outputKey } from './keys';
-export { createFsStorage, openStorage, type FsStorageOptions, type OpenStorageOptions } from './fs-storage';
+export { createFsStorage, type FsStorageOptions } from './fs-storage';
+export { openStorage, type OpenStorageOptions } from './open-storage';
 export { openRedisRecordStore, RecordStoreUnreachableError, type RedisRecordStore, type RedisRecordStoreOptions } from './redis-record-store';
 export { BlobNotFoundError } from './blob-not-found-error';

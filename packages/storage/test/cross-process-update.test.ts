@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { TEST_REDIS_URL } from '@offload/test-support';
-import { openStorage } from '../src/fs-storage';
+import { openStorage } from '../src/open-storage';
 import type { Storage } from '../src/storage';
 
 // The helper requires the built package (`npm run build` runs before `npm test`).
