@@ -74,11 +74,32 @@ describe('describeDeadLetter', () => {
       decodable: false,
     });
   });
+
+  it('names the type and id of an invalid JSON body that carries them, as the worker dead-lettered it', () => {
+    const row = describeDeadLetter(
+      entry({
+        body: Buffer.from(JSON.stringify({ task_type: 'watermark', id: ID })),
+        messageId: 'unknown',
+        type: 'unknown',
+        headers: { 'x-offload-reason': 'invalid_message', 'x-offload-error': 'invalid message: ✖ Invalid input', 'x-offload-task-type': 'unknown', 'x-offload-attempts': 1 },
+      }),
+    );
+    expect(row).toMatchObject({ id: ID, task_type: 'watermark', reason: 'invalid_message', attempts: 1, decodable: false });
+  });
+
+  it('shows null, not the value, for a type or id that is malformed', () => {
+    const row = describeDeadLetter(entry({ body: Buffer.from('x'), messageId: 'id\u001b[2J', type: 'x'.repeat(200), headers: { 'x-offload-reason': 'invalid_message' } }));
+    expect(row).toMatchObject({ id: null, task_type: null, decodable: false });
+  });
 });
 
 describe('entryTaskId', () => {
   it('prefers the envelope id over the message id', () => {
     expect(entryTaskId(entry({ messageId: 'unknown' }))).toBe(ID);
     expect(entryTaskId(entry({ body: Buffer.from('{}'), messageId: undefined }))).toBeUndefined();
+  });
+
+  it('is the id an invalid body names when the properties name none, so `--id` can select it', () => {
+    expect(entryTaskId(entry({ body: Buffer.from(JSON.stringify({ id: ID.toUpperCase() })), messageId: 'unknown' }))).toBe(ID);
   });
 });

@@ -2,10 +2,14 @@ import { decodeTaskPayload, type DecodeResult, type ErrorCode } from '@offload/c
 import type { DeadLetterEntry } from '@offload/broker';
 import { DEAD_LETTER_HEADERS } from '../dead-letter';
 import { deadLetterReason, deadLetteredAtMs } from '../dead-letter-recorder';
+import { messageNames, type MessageNames } from './message-names';
 
 /** One dead letter as `dlq list` shows it (snake_case: `--json` prints these objects). */
 export interface DeadLetterRow {
-  /** The envelope's task id; the message id when the body cannot be decoded. */
+  /**
+   * The envelope's task id. For a body that is not a valid envelope, the id its properties or
+   * body name (a UUID), else null; `task_type` likewise (a short identifier).
+   */
   id: string | null;
   task_type: string | null;
   reason: ErrorCode;
@@ -17,10 +21,16 @@ export interface DeadLetterRow {
   decodable: boolean;
 }
 
-
-/** The task id a dead letter belongs to (lower case), from its envelope or else its message id. */
+/**
+ * The task id a dead letter belongs to (lower case): its envelope's, or else the id the message
+ * names (see `messageNames`). `list` shows it, and `--id` selects by it.
+ */
 export function entryTaskId(entry: DeadLetterEntry, decoded: DecodeResult = decodeTaskPayload(entry.body)): string | undefined {
-  return (decoded.ok ? decoded.payload.id : entry.messageId)?.toLowerCase();
+  return entryNames(entry, decoded).id;
+}
+
+function entryNames(entry: DeadLetterEntry, decoded: DecodeResult): MessageNames {
+  return decoded.ok ? { id: decoded.payload.id.toLowerCase(), task_type: decoded.payload.task_type } : messageNames(entry);
 }
 
 /** Reads what offload's `x-offload-*` headers (or the broker's `x-death`) say about a dead letter. */
@@ -29,11 +39,11 @@ export function describeDeadLetter(entry: DeadLetterEntry): DeadLetterRow {
   const { headers } = entry;
   const { code, message } = deadLetterReason(headers);
   const attempts = headers[DEAD_LETTER_HEADERS.attempts];
-  const taskType = headers[DEAD_LETTER_HEADERS.taskType];
   const sourceQueue = headers[DEAD_LETTER_HEADERS.sourceQueue];
+  const names = entryNames(entry, decoded);
   return {
-    id: entryTaskId(entry, decoded) ?? null,
-    task_type: decoded.ok ? decoded.payload.task_type : typeof taskType === 'string' ? taskType : (entry.type ?? null),
+    id: names.id ?? null,
+    task_type: names.task_type ?? null,
     reason: code,
     error: message,
     // A dead letter the broker made has no attempts header; its envelope counts the earlier retries.

@@ -20,6 +20,10 @@ describe('oneLine', () => {
     expect(oneLine(' a\n\tb   c ')).toBe('a b c');
   });
 
+  it('shows control characters and bidirectional overrides as U+FFFD', () => {
+    expect(oneLine('red \u001b[31mtext\u0007 \u009b2J \u202eevil')).toBe('red \uFFFD[31mtext\uFFFD \uFFFD2J \uFFFDevil');
+  });
+
   it('cuts long text with an ellipsis at the limit', () => {
     expect(oneLine('x'.repeat(20), 10)).toBe(`${'x'.repeat(9)}…`);
     expect(oneLine('x'.repeat(10), 10)).toBe('x'.repeat(10));
@@ -42,6 +46,14 @@ describe('formatDeadLetters', () => {
       '',
       '2 dead letters in offload.dead-letter',
     ]);
+  });
+
+  it('shows the type and id an invalid message names, and a dash where it names none', () => {
+    const named: DeadLetterRow = { ...row, reason: 'invalid_message', error: 'invalid message: body is not UTF-8 JSON', attempts: 1, decodable: false };
+    const anonymous: DeadLetterRow = { ...named, id: null, task_type: null };
+    const lines = formatDeadLetters([named, anonymous], 'q').split('\n');
+    expect(lines[1]).toBe(`${ID}  watermark  invalid_message  1         2026-03-01T10:00:00.000Z  (cannot be re-driven) invalid message: body is not UTF-8 JSON`);
+    expect(lines[2]).toBe(`${'-'.padEnd(36)}  -          invalid_message  1         2026-03-01T10:00:00.000Z  (cannot be re-driven) invalid message: body is not UTF-8 JSON`);
   });
 
   it('says so when the queue is empty', () => {

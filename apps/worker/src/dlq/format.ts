@@ -4,9 +4,18 @@ import type { RedriveOutcome } from './redrive';
 /** Longest error shown in the table; `--json` carries the whole text. */
 const ERROR_COLUMN_MAX = 100;
 
-/** One line of text: whitespace (newlines included) collapsed, cut at `max` characters. */
+/**
+ * Control characters (C0, DEL, C1) and bidirectional overrides: text from a message or a header
+ * must not move the cursor, recolour or reorder the terminal it is printed to.
+ */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * One line of printable text: whitespace (newlines included) collapsed, other control characters
+ * shown as `\uFFFD`, cut at `max` characters.
+ */
 export function oneLine(text: string, max: number = ERROR_COLUMN_MAX): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = text.replace(/\s+/g, ' ').replace(UNPRINTABLE, '\uFFFD').trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 

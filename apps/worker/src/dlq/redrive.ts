@@ -60,7 +60,7 @@ export async function redriveDeadLetters(deps: RedriveDeps, selection: RedriveSe
 
 async function redriveEntry(deps: RedriveDeps, entry: DeadLetterEntry, done: Set<string>): Promise<RedriveOutcome> {
   const decoded = decodeTaskPayload(entry.body);
-  if (!decoded.ok) return { kind: 'undecodable', id: entry.messageId, message: decoded.message };
+  if (!decoded.ok) return { kind: 'undecodable', id: entryTaskId(entry, decoded), message: decoded.message };
   const payload = decoded.payload;
   if (done.has(payload.id)) {
     entry.ack();
