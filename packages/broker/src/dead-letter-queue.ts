@@ -25,8 +25,13 @@ export interface DeadLetterQueueReader {
    * stay with this reader until acked, or until `close` hands them back to the queue.
    */
   readAll(): Promise<DeadLetterEntry[]>;
-  /** Closes the channel; the broker puts back every entry not acked. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Closes the channel; the broker puts back every entry not acked. Idempotent. Resolves true
+   * when every ack is known to have taken effect: the broker answered the close, which it does
+   * only after processing the acks sent before it (or none was sent). False when the channel had
+   * closed under the reader after an ack was sent: those entries may be back in the queue.
+   */
+  close(): Promise<boolean>;
 }
 
 export interface DeadLetterQueueOptions {
@@ -54,7 +59,8 @@ export async function openDeadLetterQueue(options: DeadLetterQueueOptions): Prom
   if (connection === undefined) throw new Error('not connected to RabbitMQ');
   const channel: Channel = await connection.createChannel();
   let live = true;
-  let closing: Promise<void> | undefined;
+  let acked = false;
+  let closing: Promise<boolean> | undefined;
   channel.on('close', () => {
     live = false;
   });
@@ -79,6 +85,7 @@ export async function openDeadLetterQueue(options: DeadLetterQueueOptions): Prom
       ack() {
         if (settled || !live) return false;
         settled = true;
+        acked = true;
         channel.ack(message);
         return true;
       },
@@ -102,11 +109,16 @@ export async function openDeadLetterQueue(options: DeadLetterQueueOptions): Prom
       // Closing waits for close-ok, which the broker sends only after processing every ack sent
       // before it: acked entries are gone, the others are back in the queue.
       closing ??= live
-        ? channel.close().catch((err: unknown) => {
-            // Already closed under us (connection lost): the broker has put the entries back.
-            if (live) throw err;
-          })
-        : Promise.resolve();
+        ? channel.close().then(
+            () => true,
+            (err: unknown) => {
+              // Closed under us (connection lost): the broker has put back the entries whose ack
+              // it had not processed, and which those are cannot be known.
+              if (live) throw err;
+              return !acked;
+            },
+          )
+        : Promise.resolve(!acked);
       return closing;
     },
   };

@@ -70,7 +70,7 @@ describe('openDeadLetterQueue', () => {
     const middle = entries.find((e) => e.messageId === ids[1]);
     expect(middle?.ack()).toBe(true);
     expect(middle?.ack()).toBe(false);
-    await reader.close();
+    await expect(reader.close()).resolves.toBe(true);
     expect((await readIds()).sort()).toEqual([ids[0], ids[2]].sort());
   });
 
@@ -81,6 +81,20 @@ describe('openDeadLetterQueue', () => {
     await reader.close();
     expect(first?.ack()).toBe(false);
     expect(await readIds()).toHaveLength(2);
+  });
+
+  it('resolves close to false only when its channel closed under it after an ack', async () => {
+    const closedUnder = async (ack: boolean): Promise<boolean> => {
+      const other = connectBroker({ url: TEST_AMQP_URL, logger, connectionName: 'dlq-reader-test-lost' });
+      await waitForBroker(other, TEST_AMQP_URL, 10_000);
+      const reader = await openDeadLetterQueue({ manager: other, queue: topology.deadLetterQueue });
+      const [entry] = await reader.readAll();
+      if (ack) expect(entry?.ack()).toBe(true);
+      await other.close();
+      return reader.close();
+    };
+    await expect(closedUnder(false)).resolves.toBe(true);
+    await expect(closedUnder(true)).resolves.toBe(false);
   });
 
   it('fails with QueueNotFoundError, declaring nothing, when the queue does not exist', async () => {
