@@ -3,12 +3,15 @@ import { PermanentTaskError } from '../errors';
 import { escapeMarkup } from './escape-markup';
 import { rgbaInput, toRgba, type RgbaImage } from './rgba-image';
 
-/** Bold for legibility at small sizes; DejaVu is what the worker image installs via fontconfig. */
+/**
+ * Bold for legibility at small sizes. DejaVu has no CJK and no colour emoji: Pango falls back per
+ * glyph through fontconfig, to Noto Sans CJK and Noto Color Emoji in the worker image.
+ */
 const FONT = 'DejaVu Sans Bold';
 /** Pango's size for a font description without one, in points (pixels at 72 dpi). */
 const DEFAULT_POINTS = 12;
 const REFERENCE_DPI = 72;
-/** Below this Pango draws nothing legible; the mask is scaled down instead. */
+/** Below this Pango draws nothing legible; the mark is scaled down instead. */
 const MIN_DPI = 8;
 const MAX_DPI = 1_000_000;
 /** Outline thickness as a fraction of the font size. */
@@ -18,6 +21,7 @@ const HALO_GAIN = 3;
 
 const VISIBLE = /[^\p{White_Space}\p{Cc}\p{Cf}]/u;
 
+/** One band of 8-bit values. */
 interface Mask {
   data: Buffer;
   width: number;
@@ -32,15 +36,20 @@ function maskInput(mask: Mask): { raw: sharp.CreateRaw } {
   return { raw: { width: mask.width, height: mask.height, channels: 1 } };
 }
 
-async function toMask(pipeline: sharp.Sharp): Promise<Mask> {
-  // sharp turns one-band raw input into sRGB on the way through; all bands carry the same value.
-  const { data, info } = await pipeline.extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+/** Band `band` of what `pipeline` produces (sharp applies one extractChannel, the last asked). */
+async function toMask(pipeline: sharp.Sharp, band: 0 | 3): Promise<Mask> {
+  const { data, info } = await pipeline.extractChannel(band).raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
 }
 
-/** Coverage of the text (255 = ink), cropped by Pango to the ink's extent. */
-async function renderCoverage(markup: string, dpi: number): Promise<Mask> {
-  return toMask(sharp({ text: { text: markup, font: FONT, dpi, align: 'centre' } }));
+/**
+ * The text's ink, cropped by Pango to its extent: white glyphs, and colour emoji in their own
+ * colours (a colour font ignores the foreground). Drawn as RGBA because a one-band coverage mask
+ * keeps only an emoji's silhouette (😀 becomes a plain disc).
+ */
+async function renderInk(markup: string, dpi: number): Promise<RgbaImage> {
+  const text = `<span foreground="white">${markup}</span>`;
+  return toRgba(sharp({ text: { text, font: FONT, dpi, align: 'centre', rgba: true } }));
 }
 
 /** Width of each recent text's coverage at REFERENCE_DPI: the same text is drawn again and again. */
@@ -50,7 +59,7 @@ const REFERENCE_WIDTHS_KEPT = 256;
 async function referenceWidth(markup: string): Promise<number> {
   const known = referenceWidths.get(markup);
   if (known !== undefined) return known;
-  const { width } = await renderCoverage(markup, REFERENCE_DPI);
+  const { width } = await renderInk(markup, REFERENCE_DPI);
   if (referenceWidths.size >= REFERENCE_WIDTHS_KEPT) {
     const oldest = referenceWidths.keys().next();
     if (oldest.done !== true) referenceWidths.delete(oldest.value);
@@ -59,18 +68,18 @@ async function referenceWidth(markup: string): Promise<number> {
   return width;
 }
 
-/** White text over a black halo: readable on light and dark images alike. */
-function outlined(coverage: Mask, halo: Mask): RgbaImage {
+/** The ink over a black halo: readable on light and dark images alike. */
+function outlined(ink: RgbaImage, halo: Mask): RgbaImage {
   const data = Buffer.alloc(halo.width * halo.height * 4);
   for (let i = 0; i < halo.data.length; i += 1) {
-    const ink = (coverage.data[i] ?? 0) / 255;
+    const coverage = (ink.data[i * 4 + 3] ?? 0) / 255;
     const outline = (halo.data[i] ?? 0) / 255;
-    // White ink composited over the black outline, kept unpremultiplied.
-    const alpha = ink + outline * (1 - ink);
-    const grey = alpha === 0 ? 0 : Math.round((255 * ink) / alpha);
-    data[i * 4] = grey;
-    data[i * 4 + 1] = grey;
-    data[i * 4 + 2] = grey;
+    // The ink composited over the black outline, kept unpremultiplied.
+    const alpha = coverage + outline * (1 - coverage);
+    const share = alpha === 0 ? 0 : coverage / alpha;
+    data[i * 4] = Math.round((ink.data[i * 4] ?? 0) * share);
+    data[i * 4 + 1] = Math.round((ink.data[i * 4 + 1] ?? 0) * share);
+    data[i * 4 + 2] = Math.round((ink.data[i * 4 + 2] ?? 0) * share);
     data[i * 4 + 3] = Math.round(alpha * 255);
   }
   return { data, width: halo.width, height: halo.height };
@@ -92,23 +101,25 @@ export async function renderTextMark(text: string, width: number): Promise<RgbaI
   const radius = outlineRadius(dpi);
   const inkWidth = Math.max(1, width - 2 * radius);
 
-  let coverage = await renderCoverage(markup, dpi);
-  if (coverage.width !== inkWidth) {
-    coverage = await toMask(sharp(coverage.data, maskInput(coverage)).resize({ width: inkWidth }));
-  }
-  const padded = await toMask(
-    sharp(coverage.data, maskInput(coverage)).extend({
+  let ink = await renderInk(markup, dpi);
+  if (ink.width !== inkWidth) ink = await toRgba(sharp(ink.data, rgbaInput(ink)).resize({ width: inkWidth }));
+  const padded = await toRgba(
+    sharp(ink.data, rgbaInput(ink)).extend({
       top: radius,
       bottom: radius,
       left: radius,
       right: radius,
-      background: '#000000',
+      background: { r: 0, g: 0, b: 0, alpha: 0 },
     }),
   );
+  // The alpha band on its own first: sharp's linear() skips an alpha band, and one band blurs faster.
+  const coverage = await toMask(sharp(padded.data, rgbaInput(padded)), 3);
+  // sharp turns one-band raw input into sRGB on the way through; all bands carry the same value.
   const halo = await toMask(
-    sharp(padded.data, maskInput(padded))
+    sharp(coverage.data, maskInput(coverage))
       .blur(Math.max(0.3, radius / 2))
       .linear(HALO_GAIN, 0),
+    0,
   );
   const mark = outlined(padded, halo);
   if (mark.width === width) return mark;
