@@ -1,5 +1,5 @@
 import type { DeadLetterRow } from './entry';
-import { formatDeadLetters, formatDeadLettersJson, formatRedriveReport, formatTable, oneLine } from './format';
+import { formatDeadLetters, formatDeadLettersJson, formatPurgeReport, formatRedriveReport, formatTable, oneLine } from './format';
 
 const ID = '6f1c7b3e-1d2a-4c5b-9e8f-0a1b2c3d4e5f';
 const OTHER = 'a0a1a2a3-b4b5-4c6c-8d7d-e8e9eaebeced';
@@ -103,5 +103,46 @@ describe('formatRedriveReport', () => {
 
   it('reports an empty selection', () => {
     expect(formatRedriveReport([], 'q')).toBe('no dead letters in q\nre-driven 0, skipped 0 (already succeeded), not found 0');
+  });
+});
+
+describe('formatPurgeReport', () => {
+  it('prints one line per outcome, then how many were purged, the ids not found and that records are unchanged', () => {
+    const report = formatPurgeReport(
+      [
+        { kind: 'purged', id: ID, task_type: 'watermark', reason: 'corrupt_image' },
+        { kind: 'purged', id: null, task_type: null, reason: 'invalid_message' },
+        { kind: 'not_found', id: OTHER },
+      ],
+      'offload.dead-letter',
+    );
+    expect(report.split('\n')).toEqual([
+      'OUTCOME    ID                                    TASK TYPE  DETAIL',
+      `purged     ${ID}  watermark  corrupt_image`,
+      'purged     -                                     -          invalid_message',
+      `not found  ${OTHER}  -          not in offload.dead-letter`,
+      '',
+      `purged 2, not found 1 (${OTHER})`,
+      'task records are unchanged: a purged task stays failed, with its error',
+    ]);
+  });
+
+  it('counts entries left behind or unconfirmed, and omits the record note when nothing was removed', () => {
+    const report = formatPurgeReport(
+      [
+        { kind: 'left', id: ID, task_type: 'watermark', reason: 'corrupt_image' },
+        { kind: 'not_found', id: OTHER },
+        { kind: 'not_found', id: ID },
+      ],
+      'q',
+    );
+    expect(report).toContain(`left       ${ID}  watermark  corrupt_image; still in q (the channel closed before the ack)`);
+    expect(report.endsWith(`purged 0, not found 2 (${OTHER}, ${ID}), left in the dead-letter queue 1`)).toBe(true);
+    const unconfirmed = formatPurgeReport([{ kind: 'unconfirmed', id: ID, task_type: 'analysis', reason: 'attempts_exhausted' }], 'q');
+    expect(unconfirmed).toContain('purged 0, not found 0, unconfirmed 1\ntask records are unchanged');
+  });
+
+  it('reports an empty queue', () => {
+    expect(formatPurgeReport([], 'q')).toBe('no dead letters in q\npurged 0, not found 0');
   });
 });

@@ -1,4 +1,5 @@
 import type { DeadLetterRow } from './entry';
+import type { PurgeOutcome } from './purge';
 import type { RedriveOutcome } from './redrive';
 
 /** Longest error shown in the table; `--json` carries the whole text. */
@@ -81,4 +82,30 @@ export function formatRedriveReport(outcomes: readonly RedriveOutcome[], queue: 
   if (left > 0) summary += `, left in the dead-letter queue ${left}`;
   if (outcomes.length === 0) return `no dead letters in ${queue}\n${summary}`;
   return `${formatTable(['OUTCOME', 'ID', 'DETAIL'], outcomes.map((o) => describeOutcome(o, queue)))}\n\n${summary}`;
+}
+
+function describePurgeOutcome(outcome: PurgeOutcome, queue: string): [string, string, string, string] {
+  switch (outcome.kind) {
+    case 'purged':
+      return ['purged', outcome.id ?? '-', outcome.task_type ?? '-', outcome.reason];
+    case 'left':
+      return ['left', outcome.id ?? '-', outcome.task_type ?? '-', `${outcome.reason}; still in ${queue} (the channel closed before the ack)`];
+    case 'unconfirmed':
+      return ['unconfirmed', outcome.id ?? '-', outcome.task_type ?? '-', `${outcome.reason}; the channel closed before the broker confirmed: list to check`];
+    case 'not_found':
+      return ['not found', outcome.id, '-', `not in ${queue}`];
+  }
+}
+
+/** `dlq purge`: one line per selected dead letter, then the summary with the ids not found. */
+export function formatPurgeReport(outcomes: readonly PurgeOutcome[], queue: string): string {
+  const count = (kind: PurgeOutcome['kind']) => outcomes.filter((o) => o.kind === kind).length;
+  const notFound = outcomes.flatMap((o) => (o.kind === 'not_found' ? [o.id] : []));
+  let summary = `purged ${count('purged')}, not found ${notFound.length}`;
+  if (notFound.length > 0) summary += ` (${notFound.join(', ')})`;
+  if (count('left') > 0) summary += `, left in the dead-letter queue ${count('left')}`;
+  if (count('unconfirmed') > 0) summary += `, unconfirmed ${count('unconfirmed')}`;
+  if (count('purged') + count('unconfirmed') > 0) summary += '\ntask records are unchanged: a purged task stays failed, with its error';
+  if (outcomes.length === 0) return `no dead letters in ${queue}\n${summary}`;
+  return `${formatTable(['OUTCOME', 'ID', 'TASK TYPE', 'DETAIL'], outcomes.map((o) => describePurgeOutcome(o, queue)))}\n\n${summary}`;
 }

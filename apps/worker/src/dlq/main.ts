@@ -13,13 +13,14 @@ import {
 import { openStorage, RecordStoreUnreachableError } from '@offload/storage';
 import { createLogger, type Logger } from '@offload/telemetry';
 import { loadDlqConfig, type DlqConfig } from './config';
-import { formatDeadLetters, formatDeadLettersJson, formatRedriveReport } from './format';
+import { formatDeadLetters, formatDeadLettersJson, formatPurgeReport, formatRedriveReport } from './format';
 import { listDeadLetters } from './list';
-import { USAGE, UsageError, parseDlqArgs, type RedriveSelection } from './parse-args';
+import { USAGE, UsageError, parseDlqArgs, type DeadLetterSelection } from './parse-args';
+import { purgeDeadLetters, purgeExitCode } from './purge';
 import { redriveDeadLetters, redriveExitCode } from './redrive';
 
 /**
- * `npm run dlq -- list|redrive`: the entry point, and the only file with side effects.
+ * `npm run dlq -- list|redrive|purge`: the entry point, and the only file with side effects.
  * Exit codes: 0 done, 1 failed (broker, configuration, an id not found, an entry left), 2 usage.
  */
 async function main(argv: readonly string[]): Promise<number> {
@@ -50,6 +51,12 @@ async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(`${command.json ? formatDeadLettersJson(rows) : formatDeadLetters(rows, reader.queue)}\n`);
         return 0;
       }
+      if (command.command === 'purge') {
+        // Needs neither the record store nor a publisher: a purge changes no task record.
+        const outcomes = await purgeDeadLetters({ reader }, command.selection);
+        process.stdout.write(`${formatPurgeReport(outcomes, reader.queue)}\n`);
+        return purgeExitCode(outcomes);
+      }
       return await redrive({ config, topology, manager, reader, logger }, command.selection);
     } finally {
       await reader.close();
@@ -61,7 +68,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
 async function redrive(
   ctx: { config: DlqConfig; topology: Topology; manager: AmqpConnectionManager; reader: DeadLetterQueueReader; logger: Logger },
-  selection: RedriveSelection,
+  selection: DeadLetterSelection,
 ): Promise<number> {
   const storage = await openStorage(storageOptionsFrom(ctx.config));
   const publisher = createPublisher({ manager: ctx.manager, topology: ctx.topology, logger: ctx.logger, publishTimeoutMs: ctx.config.PUBLISH_TIMEOUT_MS });

@@ -2,20 +2,26 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { OffloadError } from '@offload/contracts';
 
-export type RedriveSelection = { kind: 'all' } | { kind: 'ids'; ids: readonly string[] };
+/** Which dead letters a command acts on: those of the tasks with these ids, or every one. */
+export type DeadLetterSelection = { kind: 'all' } | { kind: 'ids'; ids: readonly string[] };
 
 export type DlqCommand =
   | { command: 'help' }
   | { command: 'list'; json: boolean }
-  | { command: 'redrive'; selection: RedriveSelection };
+  | { command: 'redrive'; selection: DeadLetterSelection }
+  | { command: 'purge'; selection: DeadLetterSelection };
 
 export const USAGE = `usage: npm run dlq -- <command> [options]
 
 commands:
-  list [--json]                    print the dead-lettered tasks (a table, or a JSON array with --json)
-  redrive --id <uuid> [--id ...]   put these dead-lettered tasks back on their queue
-  redrive --all                    put every dead-lettered task back on its queue
-  help                             print this text
+  list [--json]                         print the dead-lettered tasks (a table, or a JSON array with --json)
+  redrive --id <uuid> [--id ...]        put these dead-lettered tasks back on their queue
+  redrive --all                         put every dead-lettered task back on its queue
+  purge --id <uuid> [--id ...] --yes    remove these tasks' dead letters for good
+  purge --all --yes                     remove every dead letter for good
+  help                                  print this text
+
+purge changes no task record: a purged task stays failed, with its error.
 
 configuration: AMQP_URL, QUEUE_PREFIX, DATA_DIR, BROKER_CONNECT_TIMEOUT_MS, PUBLISH_TIMEOUT_MS`;
 
@@ -43,17 +49,36 @@ export function parseDlqArgs(argv: readonly string[]): DlqCommand {
     }
     case 'redrive': {
       const { values } = parseOptions(rest, { id: { type: 'string', multiple: true }, all: { type: 'boolean' } });
-      const ids = values.id ?? [];
-      if (values.all === true && ids.length > 0) throw new UsageError('give either --id or --all, not both');
-      if (values.all === true) return { command: 'redrive', selection: { kind: 'all' } };
-      if (ids.length === 0) throw new UsageError('redrive needs --id <uuid> (repeatable) or --all');
-      const bad = ids.filter((id) => !uuid.safeParse(id).success);
-      if (bad.length > 0) throw new UsageError(`--id must be a task id (a UUID); got ${bad.map((id) => JSON.stringify(id)).join(', ')}`);
-      return { command: 'redrive', selection: { kind: 'ids', ids: [...new Set(ids.map((id) => id.toLowerCase()))] } };
+      return { command: 'redrive', selection: parseSelection('redrive', values) };
+    }
+    case 'purge': {
+      const { values } = parseOptions(rest, { id: { type: 'string', multiple: true }, all: { type: 'boolean' }, yes: { type: 'boolean' } });
+      const selection = parseSelection('purge', values);
+      if (values.yes !== true) throw new UsageError(`${describePurge(selection)}; add --yes to confirm`);
+      return { command: 'purge', selection };
     }
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }
+}
+
+function parseSelection(command: string, values: { id?: string[]; all?: boolean }): DeadLetterSelection {
+  const ids = values.id ?? [];
+  if (values.all === true && ids.length > 0) throw new UsageError('give either --id or --all, not both');
+  if (values.all === true) return { kind: 'all' };
+  if (ids.length === 0) throw new UsageError(`${command} needs --id <uuid> (repeatable) or --all`);
+  const bad = ids.filter((id) => !uuid.safeParse(id).success);
+  if (bad.length > 0) throw new UsageError(`--id must be a task id (a UUID); got ${bad.map((id) => JSON.stringify(id)).join(', ')}`);
+  return { kind: 'ids', ids: [...new Set(ids.map((id) => id.toLowerCase()))] };
+}
+
+/** What a purge without `--yes` would have removed, for the refusal. */
+function describePurge(selection: DeadLetterSelection): string {
+  const what =
+    selection.kind === 'all'
+      ? 'every dead letter in the queue'
+      : `the dead letters of ${selection.ids.length === 1 ? 'task' : `${selection.ids.length} tasks:`} ${selection.ids.join(', ')}`;
+  return `purge would remove ${what} for good (a purged task stays failed)`;
 }
 
 type OptionSpec = NonNullable<Parameters<typeof parseArgs>[0]>['options'];

@@ -5,7 +5,7 @@ import type { RecordStore } from '@offload/storage';
 import { deadLetterReason } from '../dead-letter-recorder';
 import { markRedriveFailed, markRedriven } from '../record-updates';
 import { entryTaskId } from './entry';
-import type { RedriveSelection } from './parse-args';
+import type { DeadLetterSelection } from './parse-args';
 
 /** What happened to one selected dead letter (or to an `--id` that matched none). */
 export type RedriveOutcome =
@@ -38,7 +38,7 @@ const envelopeObjectSchema = z.record(z.string(), z.unknown());
  * envelope is published with `retry_count: 0` and confirmed, and only then is the dead letter
  * acked. Entries not acked go back to the queue when the caller closes the reader.
  */
-export async function redriveDeadLetters(deps: RedriveDeps, selection: RedriveSelection): Promise<RedriveOutcome[]> {
+export async function redriveDeadLetters(deps: RedriveDeps, selection: DeadLetterSelection): Promise<RedriveOutcome[]> {
   const entries = await deps.reader.readAll();
   const wanted = selection.kind === 'ids' ? new Set(selection.ids) : undefined;
   const outcomes: RedriveOutcome[] = [];
