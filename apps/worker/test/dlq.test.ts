@@ -1,21 +1,11 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { encodeTaskPayload, type TaskPayload } from '@offload/contracts';
 import { openDeadLetterQueue } from '@offload/broker';
-import { TEST_AMQP_URL, rawConnection, waitUntil } from '@offload/test-support';
+import { rawConnection, waitUntil } from '@offload/test-support';
 import { redriveDeadLetters } from '../src/dlq/redrive';
+import { assertCliBuilt, readDeadLetters, runDlq } from './dlq-cli';
 import { createWorkerHarness, type WorkerHarness } from './harness';
 import { scriptedHandler, task } from './scripted-handler';
-
-const CLI = resolve(__dirname, '../dist/dlq/main.js');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('dlq command', () => {
   const script = scriptedHandler();
@@ -23,24 +13,10 @@ describe('dlq command', () => {
   const ids = { a: '', b: '', c: '', ok: '', poison: randomUUID() };
   const nowhere = `${randomUUID().slice(0, 8)}.nowhere`;
 
-  function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-    const base = { PATH: process.env.PATH ?? '', AMQP_URL: TEST_AMQP_URL, QUEUE_PREFIX: h.topology.prefix, DATA_DIR: h.dataDir };
-    return new Promise((done) => {
-      execFile(process.execPath, [CLI, ...args], { env: { ...base, ...env } }, (err, stdout, stderr) => {
-        done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-      });
-    });
-  }
+  const cli = (args: string[], env: Record<string, string> = {}) => runDlq(h, args, env);
 
   /** The message ids in the dead-letter queue, in queue order; reading returns them all. */
-  async function deadLetterIds(): Promise<(string | undefined)[]> {
-    const reader = await openDeadLetterQueue({ manager: h.manager, queue: h.topology.deadLetterQueue });
-    try {
-      return (await reader.readAll()).map((e) => e.messageId);
-    } finally {
-      await reader.close();
-    }
-  }
+  const deadLetterIds = () => readDeadLetters(h, (e) => e.messageId);
 
   const sorted = (values: readonly (string | undefined)[]) => [...values].sort();
 
@@ -57,7 +33,7 @@ describe('dlq command', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx turbo run build)`);
+    assertCliBuilt();
     h = await createWorkerHarness({ handlers: { watermark: script.handler }, maxAttempts: 3 });
     const worker = await h.startWorker();
     ids.a = await h.submit(task('broken'));
@@ -94,7 +70,7 @@ describe('dlq command', () => {
     expect(lines[0]).toMatch(/^ID\s+TASK TYPE\s+REASON\s+ATTEMPTS\s+DEAD-LETTERED AT\s+ERROR$/);
     expect(lines.find((l) => l.startsWith(ids.a))).toMatch(/watermark\s+corrupt_image\s+1\s+\d{4}-\d\d-\d\dT\S+\s+the image is broken until repaired$/);
     expect(lines.find((l) => l.startsWith(ids.c))).toMatch(/watermark\s+corrupt_image\s+1\s+.*the image is truncated$/);
-    expect(lines.find((l) => l.startsWith(ids.poison))).toMatch(/invalid_message.*cannot be re-driven.*not UTF-8 JSON/);
+    expect(lines.find((l) => l.startsWith(ids.poison))).toMatch(/^\S+\s+watermark\s+invalid_message\s+1\s+.*cannot be re-driven.*not UTF-8 JSON/);
     expect(stdout).toContain(`4 dead letters in ${h.topology.deadLetterQueue}`);
   });
 
