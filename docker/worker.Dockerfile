@@ -28,12 +28,13 @@ RUN npx turbo run build --filter=@offload/worker --output-logs=errors-only
 
 # 3. runtime: production dependencies only, in a fresh directory, plus the compiled output.
 #    sharp (libvips) and DuckDB ship glibc prebuilt binaries: hence a Debian slim base.
-#    fontconfig + DejaVu: text watermarks need a font. jemalloc: glibc's malloc fragments badly
-#    under libvips' and DuckDB's threads (sharp's own advice); with jemalloc sharp would default
-#    to one libvips thread per core, so SHARP_CONCURRENCY is set explicitly.
+#    fontconfig + DejaVu: text watermarks need a font. Noto CJK and Noto Color Emoji (about 100 MB
+#    installed) draw the CJK and emoji DejaVu lacks: Pango falls back per glyph. jemalloc: glibc's
+#    malloc fragments badly under libvips' and DuckDB's threads (sharp's own advice); with jemalloc
+#    sharp would default to one libvips thread per core, so SHARP_CONCURRENCY is set explicitly.
 FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends tini fontconfig fonts-dejavu-core libjemalloc2 \
+  && apt-get install -y --no-install-recommends tini fontconfig fonts-dejavu-core fonts-noto-cjk fonts-noto-color-emoji libjemalloc2 \
   && rm -rf /var/lib/apt/lists/* \
   && ln -s "$(dpkg -L libjemalloc2 | grep '/libjemalloc\.so\.2$')" /usr/local/lib/libjemalloc.so.2 \
   && mkdir -p /data \

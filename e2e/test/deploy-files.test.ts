@@ -209,10 +209,12 @@ describe.each(IMAGES)('$dockerfile', ({ role, pkg, dockerfile, appDir }) => {
   });
 
   if (role === 'worker') {
-    it('has a font for text watermarks, jemalloc and an explicit sharp concurrency', () => {
+    it('has fonts for text watermarks (CJK and colour emoji too), jemalloc and an explicit sharp concurrency', () => {
       const apt = final.instructions.find((i) => i.keyword === 'RUN' && i.args.includes('apt-get install'))?.args ?? '';
       expect(apt).toMatch(/\bfontconfig\b/);
       expect(apt).toMatch(/\bfonts-dejavu-core\b/);
+      expect(apt).toMatch(/\bfonts-noto-cjk\b/);
+      expect(apt).toMatch(/\bfonts-noto-color-emoji\b/);
       expect(apt).toMatch(/\blibjemalloc2\b/);
       expect(runtime.env.LD_PRELOAD).toMatch(/libjemalloc\.so\.2$/);
       expect(runtime.env.SHARP_CONCURRENCY).toMatch(/^\d+$/);
