@@ -8,11 +8,45 @@ type ObjectFactory = typeof z.object | typeof z.strictObject;
 
 const cellSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * An object of name → value whose names are data (column names), for any name, `__proto__`
+ * included. Not `z.record`: zod leaves a `__proto__` key out of the object it rebuilds (assigning
+ * it would set the prototype instead), so a column of that name would vanish. This checks every
+ * own key's value and defines each key on the copy it returns. Its JSON Schema (input side) is the
+ * one `z.record(z.string(), value)` has.
+ */
+function namedValuesSchema<V extends z.ZodType>(value: V) {
+  const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(z.record(z.string(), value), { io: 'input' });
+  return z
+    .unknown()
+    .transform((input, ctx) => {
+      const out: Record<string, z.output<V>> = {};
+      if (!isPlainObject(input)) {
+        ctx.addIssue({ code: 'invalid_type', expected: 'record', input });
+        return out;
+      }
+      for (const key of Object.keys(input)) {
+        const parsed = value.safeParse(input[key]);
+        if (parsed.success) Object.defineProperty(out, key, { value: parsed.data, enumerable: true, writable: true, configurable: true });
+        else for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [key, ...issue.path] });
+      }
+      return out;
+    })
+    .meta(jsonSchema);
+}
+
+const rowsSchema = z.array(namedValuesSchema(cellSchema));
+
 function analysisContentShape(object: ObjectFactory) {
   return object({
     dataset: uploadKeySchema.optional().describe('Upload key of a CSV, TSV, JSON array or NDJSON file'),
-    rows: z
-      .array(z.record(z.string(), cellSchema))
+    rows: rowsSchema
       .optional()
       .describe('Inline rows for small data (objects of column → value)'),
     format: z.enum(DATASET_FORMATS).optional().describe('Dataset format; default: detected from the bytes'),
@@ -81,7 +115,7 @@ export const groupSchema = z.object({
   value: scalarSchema.nullable(),
   count: z.number().int().nonnegative(),
   /** Mean of each numeric column within the group. */
-  means: z.record(z.string(), z.number().nullable()),
+  means: namedValuesSchema(z.number().nullable()),
 });
 
 export const analysisResultSchema = z.object({
