@@ -10,6 +10,13 @@ export const apiEnvSchema = z.object({
   JSON_BODY_MAX_BYTES: intVar('Largest JSON body accepted by POST /v1/tasks, inline analysis rows included (413 above)', 1024 * 1024, 1024, 64 * 1024 * 1024),
   PUBLISH_BUFFER_MAX: intVar('Publishes allowed to wait for a broker channel before new ones get 503 at once', 1_000, 1, 1_000_000),
   IDEMPOTENCY_TTL_MS: intVar('How long an Idempotency-Key keeps answering with the task it created', 24 * 60 * 60 * 1000, 1_000, 30 * 24 * 60 * 60 * 1000),
+  REQUEST_TIMEOUT_MS: intVar(
+    'A request (headers and body) must arrive within this time, else 408: 15 min lets a 50 MB upload through at 0.5 Mbit/s; raise it for large datasets on slow links',
+    15 * 60 * 1000,
+    1_000,
+    24 * 60 * 60 * 1000,
+  ),
+  REQUEST_IDLE_TIMEOUT_MS: intVar('A client still sending its request may pause at most this long between two bytes, else 408', 30_000, 500, 60 * 60 * 1000),
   API_SHUTDOWN_GRACE_MS: intVar('On SIGTERM: time to drain in-flight requests and after-response work', 10_000, 0, 600_000),
 });
 

@@ -16,3 +16,11 @@ export class HttpProblem extends OffloadError {
 export function validationProblem(problems: readonly FieldProblem[], detail = 'the request failed validation'): HttpProblem {
   return new HttpProblem('validation_failed', `${detail}: ${problems.length} problem(s)`, problems);
 }
+
+/** The client closed the connection before the request was read: there is no one to answer. */
+export class ClientGoneError extends Error {
+  constructor(cause: unknown) {
+    super('the client closed the connection before its request was read', { cause });
+    this.name = 'ClientGoneError';
+  }
+}

@@ -1,6 +1,5 @@
-import { createServer } from 'node:http';
 import { buildTopology } from '@offload/contracts';
-import { ConfigError, storageOptionsFrom } from '@offload/config';
+import { ConfigError, ListenError, listen, storageOptionsFrom } from '@offload/config';
 import { BrokerUnreachableError, createPublisher, openBrokerConnection } from '@offload/broker';
 import { openStorage, RecordStoreUnreachableError } from '@offload/storage';
 import { createLogger, createMetrics } from '@offload/telemetry';
@@ -8,6 +7,7 @@ import { createAfterResponse } from './after-response';
 import { createApp } from './app';
 import { loadApiConfig } from './config';
 import { closeServer } from './close-server';
+import { createHttpServer } from './http-server';
 
 /** The only file with side effects: config, connect, listen, and an ordered shutdown on SIGTERM. */
 async function main(): Promise<void> {
@@ -52,12 +52,8 @@ async function main(): Promise<void> {
     );
   }, 60 * 60 * 1000);
   sweeper.unref();
-  const server = createServer(app);
-  // Slow clients may take long to send a large upload; the defaults would cut them off.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  const server = createHttpServer(app, { requestTimeoutMs: config.REQUEST_TIMEOUT_MS, idleTimeoutMs: config.REQUEST_IDLE_TIMEOUT_MS }, logger);
+  await listen(server, { port: config.PORT, host: config.HOST, variable: 'PORT' });
   const address = server.address();
   logger.info({ port: typeof address === 'object' && address ? address.port : config.PORT }, 'offload API listening');
 
@@ -91,7 +87,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof BrokerUnreachableError || err instanceof RecordStoreUnreachableError || err instanceof ConfigError) {
+  if (err instanceof BrokerUnreachableError || err instanceof RecordStoreUnreachableError || err instanceof ConfigError || err instanceof ListenError) {
     process.stderr.write(`offload-api: ${err.message}\n`);
   } else {
     process.stderr.write(`offload-api: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

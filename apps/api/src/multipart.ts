@@ -1,10 +1,12 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import type { Request } from 'express';
-import multer, { type Field, type StorageEngine } from 'multer';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import multer, { MulterError, type Field, type StorageEngine } from 'multer';
+import { OffloadError } from '@offload/contracts';
 import type { BlobStore } from '@offload/storage';
 import { newUploadKey } from '@offload/storage';
 import { SNIFF_BYTES, sniffContentType } from './content-sniff';
+import { ClientGoneError, HttpProblem } from './http-errors';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -60,8 +62,26 @@ export function blobStorageEngine(blobs: BlobStore, maxBytes: number): StorageEn
     _handleFile(req, file, callback) {
       const key = newUploadKey();
       const head = new HeadCapture(req.get('idempotency-key') === undefined ? undefined : createHash('sha256'));
+      // The part's own stream failing (a malformed body) is reported by multer itself; anything
+      // else that fails the write is the server's fault, not the client's.
+      let partFailed = false;
+      file.stream.once('error', (err) => {
+        partFailed = true;
+        // `pipe` does not end its destination when the source fails: without this the write
+        // would wait (holding its file) for bytes that never come.
+        head.destroy(err);
+      });
+      // busboy does not end or fail a part's stream when the request is cut off (a timeout, a
+      // client gone): without this the write would hold its temp file open for ever.
+      const onRequestClosed = () => {
+        if (!req.complete) head.destroy(new Error('the request closed before the file was complete'));
+      };
+      req.once('close', onRequestClosed);
+      // Whatever fails `head` also fails the write below, which reports it; without a listener
+      // of its own an error that lands before the write starts reading would be uncaught.
+      head.on('error', () => undefined);
       file.stream.pipe(head);
-      blobs.put(key, head, { maxBytes: maxBytes + 1 }).then(
+      blobs.put(key, head, { maxBytes: maxBytes + 1 }).finally(() => req.off('close', onRequestClosed)).then(
         ({ bytes }) => {
           const digest = head.digest();
           callback(null, {
@@ -71,7 +91,7 @@ export function blobStorageEngine(blobs: BlobStore, maxBytes: number): StorageEn
             ...(digest === undefined ? {} : { sha256: digest }),
           });
         },
-        (err: unknown) => callback(err),
+        (err: unknown) => callback(partFailed ? err : new UploadStoreError(err)),
       );
     },
     _removeFile(_req, file, callback) {
@@ -83,17 +103,48 @@ export function blobStorageEngine(blobs: BlobStore, maxBytes: number): StorageEn
   };
 }
 
+/** Writing an upload to storage failed for a reason of the server's (disk full, permissions). */
+export class UploadStoreError extends OffloadError {
+  constructor(cause: unknown) {
+    super('internal_error', 'storing the upload failed', { cause });
+    this.name = 'UploadStoreError';
+  }
+}
+
 export interface MultipartLimits {
   maxFileBytes: number;
+}
+
+/** NUL, CR, LF and the other C0 controls, DEL: never part of a file name a client means. */
+const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
+
+/**
+ * What multer and busboy report, sorted into ours: their limits keep their MulterError (the
+ * problem handler maps each), a client that went away is no one's error, our own typed errors pass,
+ * and everything else busboy throws (no boundary, a wrong or unterminated one, a malformed part
+ * header) is a malformed body: `400 malformed_multipart`.
+ */
+function classifyMultipartError(err: unknown, req: Request): unknown {
+  if (err instanceof MulterError || err instanceof OffloadError) return err;
+  if (req.socket.destroyed || (err instanceof Error && /^Request (aborted|closed|error)$/.test(err.message))) return new ClientGoneError(err);
+  const reason = err instanceof Error ? err.message.replace(/^Multipart: /, '') : String(err);
+  return new HttpProblem('malformed_multipart', `the multipart body is malformed: ${reason.slice(0, 200)}`);
 }
 
 /**
  * multer with every limit set explicitly (its defaults are unlimited). Unknown file fields fail
  * with LIMIT_UNEXPECTED_FILE; unknown text fields are left for the route's strict schema.
  */
-export function multipartFields(blobs: BlobStore, fields: readonly Field[], limits: MultipartLimits) {
-  return multer({
+export function multipartFields(blobs: BlobStore, fields: readonly Field[], limits: MultipartLimits): RequestHandler {
+  const parse = multer({
     storage: blobStorageEngine(blobs, limits.maxFileBytes),
+    fileFilter: (_req, file, accept) => {
+      if (CONTROL_CHARACTER.test(file.originalname)) {
+        accept(new HttpProblem('malformed_multipart', `the file name of part ${JSON.stringify(file.fieldname)} contains a control character (NUL, CR, LF, …)`));
+        return;
+      }
+      accept(null, true);
+    },
     limits: {
       fileSize: limits.maxFileBytes,
       // One more than allowed, so an extra file part fails as LIMIT_UNEXPECTED_FILE naming its
@@ -106,6 +157,11 @@ export function multipartFields(blobs: BlobStore, fields: readonly Field[], limi
       headerPairs: 100,
     },
   }).fields([...fields]);
+  return (req: Request, res: Response, next: NextFunction) => {
+    parse(req, res, (err?: unknown) => {
+      next(err === undefined ? undefined : classifyMultipartError(err, req));
+    });
+  };
 }
 
 /** The files multer stored for a request, by field name. */

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { MulterError } from 'multer';
 import { ERROR_CODES, PROBLEM_CONTENT_TYPE, classifyError, problemType, type ErrorCode, type FieldProblem, type Problem } from '@offload/contracts';
-import { HttpProblem } from './http-errors';
+import { ClientGoneError, HttpProblem } from './http-errors';
 
 export function sendProblem(
   res: Response,
@@ -38,9 +38,12 @@ const BODY_PARSER_CODES: Readonly<Record<string, ErrorCode>> = {
 
 /** The one error middleware: every typed error becomes an RFC 9457 problem. */
 export function problemHandler(): ErrorRequestHandler {
-  return (err: unknown, req, res, next) => {
-    if (res.headersSent) {
-      next(err);
+  return (err: unknown, req, res, _next) => {
+    // Nothing more can be said to this client: the answer is under way, was cut (a timeout), or
+    // the client is gone. Passing the error on would have Express print it to stderr.
+    if (res.headersSent || err instanceof ClientGoneError || req.socket.destroyed) {
+      req.log.info({ err_message: err instanceof Error ? err.message : String(err) }, 'request ended without a (complete) answer');
+      if (!res.writableEnded) res.destroy();
       return;
     }
     if (err instanceof HttpProblem) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { newTaskPayload, type TaskInput, type TaskRecord, type Topology } from '@offload/contracts';
-import type { Publisher } from '@offload/broker';
+import { NotAcceptedError, type Publisher } from '@offload/broker';
 import type { Storage } from '@offload/storage';
 import type { Logger, Metrics } from '@offload/telemetry';
 import { HttpProblem } from './http-errors';
@@ -136,7 +136,7 @@ async function publishOrRefuse(deps: SubmitDeps, input: TaskInput, ctx: SubmitCo
     }
     log.warn({ err }, 'task not accepted: no broker confirm');
     deps.metrics.tasksSubmitted.inc({ task_type: input.task_type, outcome: 'not_accepted' });
-    throw new HttpProblem('broker_unavailable', 'the broker did not confirm the task in time; it was not accepted, retry later', undefined, {
+    throw new HttpProblem('broker_unavailable', `the task was not accepted: ${notAcceptedWhy(err)}; retry later`, undefined, {
       'Retry-After': String(deps.retryAfterSeconds),
     });
   }
@@ -149,6 +149,11 @@ async function publishOrRefuse(deps: SubmitDeps, input: TaskInput, ctx: SubmitCo
   }
   deps.metrics.tasksSubmitted.inc({ task_type: input.task_type, outcome: 'accepted' });
   return record;
+}
+
+/** What happened to an unconfirmed publish, in words a client can read. */
+function notAcceptedWhy(err: unknown): string {
+  return err instanceof NotAcceptedError ? err.message : 'the broker did not confirm it';
 }
 
 /** The 202 body, and what `Location` points to. */

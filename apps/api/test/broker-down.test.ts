@@ -36,7 +36,8 @@ describe('the API when the broker is unreachable', () => {
       .send({ task_type: 'watermark', content: { image: imageKey, watermark: { text: 'x' } } });
     const elapsedMs = Date.now() - startedAt;
 
-    expectProblem(res, 503, 'broker_unavailable');
+    const problem = expectProblem(res, 503, 'broker_unavailable');
+    expect(problem.detail).toBe('the task was not accepted: no channel to the broker (it is down or unreachable); retry later');
     expect(elapsedMs).toBeLessThan(PUBLISH_TIMEOUT_MS + 2_000);
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     expect(res.headers.location).toBeUndefined();

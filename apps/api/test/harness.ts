@@ -2,13 +2,14 @@ import type { Express } from 'express';
 import { buildTopology, type TaskType, type Topology } from '@offload/contracts';
 import { connectBroker, createPublisher, waitForBroker, type AmqpConnectionManager, type Publisher } from '@offload/broker';
 import { createFsStorage, type RecordStore, type Storage } from '@offload/storage';
-import { createLogger, createMetrics } from '@offload/telemetry';
+import { createLogger, createMetrics, type Logger } from '@offload/telemetry';
 import { TEST_AMQP_URL, deleteTestTopology, rawConnection, tempDataDir, uniquePrefix } from '@offload/test-support';
 import { createAfterResponse, type AfterResponse } from '../src/after-response';
 import { createApp } from '../src/app';
 
 export interface ApiHarness {
   app: Express;
+  logger: Logger;
   storage: Storage;
   topology: Topology;
   publisher: Publisher;
@@ -27,13 +28,21 @@ export interface HarnessOptions {
   idempotencyTtlMs?: number;
   /** Skip waiting for the broker (for tests that point at a dead one). */
   expectBroker?: boolean;
+  /** Receives the app's log lines (JSON, one per write) at `logLevel`; silent without it. */
+  logLines?: string[];
+  /** @defaultValue 'info' */
+  logLevel?: 'info' | 'debug';
   /** Wraps the record store the app sees (to slow down or fail its writes). */
   wrapRecords?: (records: RecordStore) => RecordStore;
 }
 
 /** The real app on a real broker (own queue prefix) and a temp DATA_DIR. */
 export async function createApiHarness(options: HarnessOptions = {}): Promise<ApiHarness> {
-  const logger = createLogger({ name: 'api-test', level: 'silent' });
+  const lines = options.logLines;
+  const logger =
+    lines === undefined
+      ? createLogger({ name: 'api-test', level: 'silent' })
+      : createLogger({ name: 'api-test', level: options.logLevel ?? 'info', destination: { write: (line: string) => void lines.push(line) } });
   const topology = buildTopology(uniquePrefix());
   const dir = await tempDataDir('offload-api');
   const fsStorage = await createFsStorage({ dataDir: dir.path });
@@ -59,6 +68,7 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
   });
   return {
     app,
+    logger,
     storage,
     topology,
     publisher,

@@ -51,6 +51,13 @@ describe('GET /v1/tasks/:id and /v1/tasks/:id/result', () => {
     expect(res.body).toEqual(expect.objectContaining({ id, task_type: 'watermark', status: 'queued', attempts: 0 }));
   });
 
+  it('matches the id case-insensitively (ids are UUIDs)', async () => {
+    const id = await submit();
+    const res = await request(harness.app).get(`/v1/tasks/${id.toUpperCase()}`).expect(200);
+    expect(res.body).toEqual(expect.objectContaining({ id }));
+    expectProblem(await request(harness.app).get(`/v1/tasks/${id.toUpperCase()}/result`), 409, 'task_not_finished');
+  });
+
   it('answers 404 with a problem when no task has the uuid', async () => {
     expectProblem(await request(harness.app).get(`/v1/tasks/${randomUUID()}`), 404, 'not_found');
   });

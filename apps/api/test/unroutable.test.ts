@@ -21,7 +21,8 @@ describe('POST /v1/tasks when no queue takes the task type', () => {
 
   it('answers 503 and records not_accepted when the broker returns the message as unroutable', async () => {
     const res = await request(harness.app).post('/v1/tasks').send({ task_type: 'analysis', content: { rows: [{ a: 1 }] } });
-    expectProblem(res, 503, 'broker_unavailable');
+    const problem = expectProblem(res, 503, 'broker_unavailable');
+    expect(problem.detail).toMatch(/^the task was not accepted: no queue is bound for routing key analysis on .*; retry later$/);
     expect(res.headers['retry-after']).toBeDefined();
 
     const dir = join(harness.dataDir, 'records');

@@ -1,6 +1,6 @@
 import { buildTopology, type TaskType } from '@offload/contracts';
 import { openBrokerConnection } from '@offload/broker';
-import { storageOptionsFrom } from '@offload/config';
+import { listen, storageOptionsFrom } from '@offload/config';
 import { openStorage } from '@offload/storage';
 import { createLogger, createMetrics, type Logger, type Metrics } from '@offload/telemetry';
 import { taskTypeLimits, type WorkerConfig } from './config';
@@ -73,7 +73,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
       await storage.checkWritable();
     },
   });
-  await new Promise<void>((resolve) => health.listen(config.WORKER_HTTP_PORT, options.healthHost, resolve));
+  await listen(health, { port: config.WORKER_HTTP_PORT, host: options.healthHost, variable: 'WORKER_HTTP_PORT' });
   await worker.start();
   const address = health.address();
   logger.info(

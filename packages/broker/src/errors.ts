@@ -1,8 +1,18 @@
 import { OffloadError } from '@offload/contracts';
 
-/** The broker did not confirm a publish (down, timed out, buffer full, unroutable): not accepted. */
+/** Why a publish was not confirmed. */
+export type NotAcceptedReason = 'no_channel' | 'buffer_full' | 'timeout' | 'channel_closed' | 'nacked' | 'unroutable';
+
+/**
+ * The broker did not confirm a publish: not accepted. `reason` says what happened and the message
+ * says it in words a client can read (no broker address, no credentials).
+ */
 export class NotAcceptedError extends OffloadError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
+  constructor(
+    readonly reason: NotAcceptedReason,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
     super('broker_unavailable', message, { ...options, retryable: true });
     this.name = 'NotAcceptedError';
   }

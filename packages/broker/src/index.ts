@@ -11,6 +11,7 @@ export {
 export { createSubscriber, type Delivery, type Subscriber, type SubscriberOptions } from './subscriber';
 export {
   NotAcceptedError,
+  type NotAcceptedReason,
   BrokerUnreachableError,
   IRRECOVERABLE_AMQP_CODES,
   amqpCloseCode,

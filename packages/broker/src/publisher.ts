@@ -82,10 +82,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
   return {
     async publish(message) {
       if (!ready || !options.manager.isConnected()) {
-        throw new NotAcceptedError('no confirmed channel to RabbitMQ');
+        throw new NotAcceptedError('no_channel', 'no channel to the broker (it is down or unreachable)');
       }
       if (channel.queueLength() >= maxBuffered) {
-        throw new NotAcceptedError(`publish buffer full (${maxBuffered} messages waiting for the broker)`);
+        throw new NotAcceptedError('buffer_full', `the publish buffer is full (${maxBuffered} messages waiting for the broker)`);
       }
       try {
         await channel.publish(message.exchange, message.routingKey, message.body, {
@@ -101,10 +101,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
         });
       } catch (err) {
         takeReturned(message.messageId);
-        throw new NotAcceptedError(`the broker did not confirm the publish: ${errorMessage(err)}`, { cause: err });
+        throw unconfirmed(err, publishTimeoutMs);
       }
       if (takeReturned(message.messageId)) {
-        throw new NotAcceptedError(`no queue is bound for routing key ${message.routingKey} on ${message.exchange}`);
+        throw new NotAcceptedError('unroutable', `no queue is bound for routing key ${message.routingKey} on ${message.exchange}`);
       }
     },
     isReady: () => ready && options.manager.isConnected(),
@@ -113,6 +113,11 @@ export function createPublisher(options: PublisherOptions): Publisher {
   };
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+/** amqp-connection-manager's rejections, by their (only) distinguishing mark: the message. */
+export function unconfirmed(err: unknown, publishTimeoutMs: number): NotAcceptedError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (message === 'timeout') return new NotAcceptedError('timeout', `not confirmed by the broker within PUBLISH_TIMEOUT_MS (${publishTimeoutMs} ms)`, { cause: err });
+  if (/^not connected/i.test(message)) return new NotAcceptedError('no_channel', 'no channel to the broker (it is down or unreachable)', { cause: err });
+  if (message === 'Channel closed') return new NotAcceptedError('channel_closed', 'the channel to the broker closed before it confirmed', { cause: err });
+  return new NotAcceptedError('nacked', 'the broker refused the message (nack)', { cause: err });
 }

@@ -6,6 +6,10 @@
 export const ERROR_CODES = {
   // HTTP problems
   malformed_json: { status: 400, title: 'Malformed JSON', retryable: false },
+  malformed_multipart: { status: 400, title: 'Malformed multipart body', retryable: false },
+  malformed_request: { status: 400, title: 'Malformed HTTP request', retryable: false },
+  request_timeout: { status: 408, title: 'Request too slow', retryable: true },
+  headers_too_large: { status: 431, title: 'Request headers too large', retryable: false },
   validation_failed: { status: 422, title: 'Invalid request', retryable: false },
   unknown_upload: { status: 422, title: 'Unknown upload key', retryable: false },
   idempotency_key_reused: { status: 422, title: 'Idempotency key reused with a different request', retryable: false },

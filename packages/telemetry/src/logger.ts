@@ -1,4 +1,4 @@
-import pino, { type Logger, type LevelWithSilent } from 'pino';
+import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger };
 
@@ -7,6 +7,8 @@ export interface LoggerOptions {
   name: string;
   /** @defaultValue 'info' */
   level?: LevelWithSilent;
+  /** Where the lines go. @defaultValue stdout */
+  destination?: DestinationStream;
 }
 
 /**
@@ -14,12 +16,13 @@ export interface LoggerOptions {
  * binding names we choose (`task_id`, `task_type`, `attempt`), never a client's object spread in.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  return pino({
+  const settings: pino.LoggerOptions = {
     name: options.name,
     level: options.level ?? 'info',
     base: { service: options.name },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]'], censor: '[redacted]' },
-  });
+  };
+  return options.destination === undefined ? pino(settings) : pino(settings, options.destination);
 }

@@ -6,6 +6,7 @@ import { HttpProblem, validationProblem } from '../http-errors';
 import type { SubmitDeps } from '../submit-task';
 import { acceptTask } from '../accept-task';
 import type { AfterResponse } from '../after-response';
+import { streamToClient } from '../stream-to-client';
 
 export interface TaskRoutesDeps extends SubmitDeps {
   storage: Storage;
@@ -15,9 +16,11 @@ export interface TaskRoutesDeps extends SubmitDeps {
 
 const idSchema = z.uuid();
 
+/** The task id in the path, in the canonical (lower-case) form: UUIDs match case-insensitively. */
 export function taskIdParam(req: Request): string {
-  const parsed = idSchema.safeParse(req.params.id);
-  if (!parsed.success) throw new HttpProblem('not_found', `no task with id ${JSON.stringify(req.params.id)}`);
+  const raw = req.params.id;
+  const parsed = idSchema.safeParse(typeof raw === 'string' ? raw.toLowerCase() : raw);
+  if (!parsed.success) throw new HttpProblem('not_found', `no task with id ${JSON.stringify(String(raw).slice(0, 64))}`);
   return parsed.data;
 }
 
@@ -50,8 +53,7 @@ export function taskRoutes(deps: TaskRoutesDeps): Router {
     }
     const { stream, bytes } = await deps.storage.blobs.open(record.result.output_key);
     res.status(200).type(record.result.content_type).set('Content-Length', String(bytes));
-    stream.on('error', (err) => res.destroy(err));
-    stream.pipe(res);
+    await streamToClient(stream, res, req.log);
   });
 
   return router;
