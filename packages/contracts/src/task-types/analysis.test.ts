@@ -69,6 +69,19 @@ describe('analysis rows', () => {
     ]);
   });
 
+  it.each([
+    ['one empty object', [{}]],
+    ['only empty objects', [{}, {}, {}]],
+  ])('answers 422 naming content.rows when the rows are %s (no column to profile)', (_, rows) => {
+    expect(problemsOf({ task_type: 'analysis', content: { rows } })).toEqual([{ path: 'content.rows', code: 'custom' }]);
+    expect(analysisContentSchema.safeParse({ rows }).success).toBe(false);
+  });
+
+  it('accepts rows where only some objects are empty, and no rows at all (an empty dataset)', () => {
+    expect(problemsOf({ task_type: 'analysis', content: { rows: [{}, { a: 1 }, {}] } })).toEqual([]);
+    expect(problemsOf({ task_type: 'analysis', content: { rows: [] } })).toEqual([]);
+  });
+
   it('types rows as objects of column → cell', () => {
     const content = analysisContentInputSchema.parse({ rows: [{ a: 1, b: 'x', c: true, d: null }] });
     const cells: (string | number | boolean | null | undefined)[] = (content.rows ?? []).flatMap((row) => Object.values(row));
@@ -94,11 +107,12 @@ describe('analysis rows in the JSON Schemas', () => {
     for (const rows of [[{ a: 1, b: 'x', c: null, d: true }], ODD_NAMES, [{}, { a: 1 }], []]) {
       expect({ rows, valid: validateInput(input(rows)) }).toEqual({ rows, valid: true });
     }
-    for (const rows of [[{ a: [1] }], [{ a: { b: 1 } }], ['x'], [null]]) {
+    for (const rows of [[{}], [{}, {}], [{ a: [1] }], [{ a: { b: 1 } }], ['x'], [null]]) {
       expect({ rows, valid: validateInput(input(rows)) }).toEqual({ rows, valid: false });
     }
     const payload = { v: TASK_PAYLOAD_VERSION, id: TASK_ID, task_type: 'analysis', content: { rows: ODD_NAMES }, created_at: '2025-01-02T03:04:05.678Z', retry_count: 0 };
     expect(validatePayload(payload)).toBe(true);
+    expect(validatePayload({ ...payload, content: { rows: [{}] } })).toBe(false);
   });
 });
 

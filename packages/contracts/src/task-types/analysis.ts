@@ -41,14 +41,18 @@ function namedValuesSchema<V extends z.ZodType>(value: V) {
     .meta(jsonSchema);
 }
 
-const rowsSchema = z.array(namedValuesSchema(cellSchema));
+const rowsSchema = z
+  .array(namedValuesSchema(cellSchema))
+  .refine((rows) => rows.length === 0 || rows.some((row) => Object.keys(row).length > 0), {
+    message: 'every row is an empty object: there is no column to profile',
+  })
+  // The same rule for JSON Schema users: not (at least one row, and every row without a key).
+  .meta({ not: { minItems: 1, items: { maxProperties: 0 } } });
 
 function analysisContentShape(object: ObjectFactory) {
   return object({
     dataset: uploadKeySchema.optional().describe('Upload key of a CSV, TSV, JSON array or NDJSON file'),
-    rows: rowsSchema
-      .optional()
-      .describe('Inline rows for small data (objects of column → value)'),
+    rows: rowsSchema.optional().describe('Inline rows for small data (objects of column → value; none, or at least one with a column)'),
     format: z.enum(DATASET_FORMATS).optional().describe('Dataset format; default: detected from the bytes'),
     delimiter: z.string().length(1).optional().describe('Field delimiter for CSV (default ,) and TSV (default tab)'),
     columns: z.array(z.string().min(1)).min(1).optional().describe('Only profile these columns'),
