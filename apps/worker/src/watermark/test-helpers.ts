@@ -2,6 +2,7 @@
 import { crc32 } from 'node:zlib';
 import type { WatermarkOptions } from '@offload/contracts';
 import sharp from 'sharp';
+import { renderWatermark } from './render-watermark';
 
 /** Decoded 8-bit sRGB pixels, alpha removed. */
 export interface Pixels {
@@ -128,4 +129,15 @@ export async function pngBomb(width: number, height: number): Promise<Buffer> {
   png.writeUInt32BE(height, 20);
   png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
   return png;
+}
+
+/**
+ * A grey PNG with `text` as an opaque mark across its middle: the font tests draw this in this
+ * process and in a child with other fonts, and compare the two.
+ */
+export async function textSample(text: string): Promise<Buffer> {
+  const image = await solidPng(480, 160, '#808080');
+  const options = watermarkOptions({ text, position: 'center', size: 0.9, opacity: 1 });
+  const { data } = await renderWatermark({ image, options, limits: { limitInputPixels: 10_000_000 } });
+  return data;
 }
