@@ -4,7 +4,8 @@ import { NotAcceptedError, type Publisher } from '@offload/broker';
 import type { Storage } from '@offload/storage';
 import type { Logger, Metrics } from '@offload/telemetry';
 import { HttpProblem } from './http-errors';
-import { assertUploadsExist } from './upload-references';
+import { assertMarkVisible } from './mark-visibility';
+import { inspectUploads } from './upload-references';
 
 export interface SubmitDeps {
   publisher: Publisher;
@@ -39,7 +40,7 @@ const now = () => new Date().toISOString();
  * Idempotency-Key, requests sharing the key run one at a time and map to one task.
  */
 export async function submitTask(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext): Promise<SubmitOutcome> {
-  await assertUploadsExist(deps.storage.blobs, input);
+  assertMarkVisible(input, await inspectUploads(deps.storage.blobs, input));
   const idempotency = ctx.idempotency;
   if (idempotency === undefined) return { kind: 'created', record: await createAndPublish(deps, input, ctx, randomUUID()) };
 

@@ -101,7 +101,7 @@ describe('newTaskPayload', () => {
       task_type: 'watermark',
       content: {
         image: IMAGE_KEY,
-        watermark: { text: 'x'.repeat(200), logo: IMAGE_KEY, position: 'top-left', tile: true, opacity: 0, size: 1, margin: 0.5, format: 'avif', quality: 1 },
+        watermark: { text: 'x'.repeat(200), logo: IMAGE_KEY, position: 'top-left', tile: true, opacity: 0.001, size: 1, margin: 0.5, format: 'avif', quality: 1 },
       },
     },
     { task_type: 'analysis', content: { dataset: IMAGE_KEY } },

@@ -57,6 +57,14 @@ describe('createFsBlobStore', () => {
     expect(await blobs.exists(key)).toBe(true);
   });
 
+  it('reads at most the first maxBytes when asked for the head, and the whole of a shorter blob', async () => {
+    const key = newUploadKey();
+    const data = randomBytes(100_000);
+    await blobs.put(key, data);
+    expect(await blobs.readHead(key, 4096)).toEqual(data.subarray(0, 4096));
+    expect(await blobs.readHead(key, 1_000_000)).toEqual(data);
+  });
+
   it('streams a Readable into place and open streams the same bytes back', async () => {
     const key = newUploadKey();
 
@@ -145,8 +153,9 @@ describe('createFsBlobStore', () => {
 
     const readError: unknown = await blobs.read(key).catch((err: unknown) => err);
     const openError: unknown = await blobs.open(key).catch((err: unknown) => err);
+    const headError: unknown = await blobs.readHead(key, 16).catch((err: unknown) => err);
 
-    for (const err of [readError, openError]) {
+    for (const err of [readError, openError, headError]) {
       expect(err).toBeInstanceOf(BlobNotFoundError);
       expect(err).toMatchObject({ name: 'BlobNotFoundError', code: 'missing_upload', key });
       expect(classifyError(err)).toMatchObject({ code: 'missing_upload', retryable: false });

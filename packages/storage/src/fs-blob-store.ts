@@ -40,6 +40,27 @@ export function createFsBlobStore(dir: string): BlobStore {
       }
     },
 
+    async readHead(key, maxBytes) {
+      let file: FileHandle;
+      try {
+        file = await open(pathOf(key), 'r');
+      } catch (err) {
+        throw notFoundOr(err, key);
+      }
+      try {
+        const buffer = Buffer.alloc(maxBytes);
+        let filled = 0;
+        while (filled < maxBytes) {
+          const { bytesRead } = await file.read(buffer, filled, maxBytes - filled, filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        return buffer.subarray(0, filled);
+      } finally {
+        await file.close();
+      }
+    },
+
     async open(key) {
       const path = pathOf(key);
       let file: FileHandle;

@@ -19,6 +19,8 @@ export interface BlobStore {
   put(key: string, source: Readable | Uint8Array, options?: PutBlobOptions): Promise<{ bytes: number }>;
   /** The whole blob in memory. Throws `BlobNotFoundError` (code `missing_upload`) when absent. */
   read(key: string): Promise<Buffer>;
+  /** At most the first `maxBytes` of the blob (to sniff its type). Throws `BlobNotFoundError` when absent. */
+  readHead(key: string, maxBytes: number): Promise<Buffer>;
   /** A stream of the blob and its size. Throws `BlobNotFoundError` when absent. */
   open(key: string): Promise<{ stream: Readable; bytes: number }>;
   exists(key: string): Promise<boolean>;

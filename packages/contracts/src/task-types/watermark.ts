@@ -19,6 +19,9 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export const WATERMARK_TEXT_MAX_LENGTH = 200;
 
+/** A character that leaves ink: not white space, a control or a format character. */
+const VISIBLE_CHARACTER = /[^\p{White_Space}\p{Cc}\p{Cf}]/u;
+
 type ObjectFactory = typeof z.object | typeof z.strictObject;
 
 function watermarkOptionsShape(object: ObjectFactory) {
@@ -27,12 +30,13 @@ function watermarkOptionsShape(object: ObjectFactory) {
       .string()
       .min(1)
       .max(WATERMARK_TEXT_MAX_LENGTH)
+      .refine((text) => VISIBLE_CHARACTER.test(text), { message: 'the text has no visible character (only white space or control characters)' })
       .optional()
       .describe('Plain text drawn literally (never interpreted as markup), at most 200 characters'),
     logo: uploadKeySchema.optional().describe('Upload key of a logo image'),
     position: z.enum(WATERMARK_POSITIONS).default('bottom-right'),
     tile: z.boolean().default(false).describe('Repeat the mark across the whole image'),
-    opacity: z.number().min(0).max(1).default(0.5),
+    opacity: z.number().gt(0, { message: 'an opacity of 0 draws nothing: use more than 0' }).max(1).default(0.5),
     size: z.number().gt(0).max(1).default(0.25).describe('Watermark width as a fraction of the image width'),
     margin: z.number().min(0).max(0.5).default(0.02).describe('Margin as a fraction of the shorter side'),
     format: z.enum(OUTPUT_FORMATS).optional().describe("Output format; default: the input's"),
