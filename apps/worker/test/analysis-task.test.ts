@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import sharp from 'sharp';
 import { analysisResultSchema, type AnalysisResult, type TaskInput } from '@offload/contracts';
 import { newUploadKey } from '@offload/storage';
 import { tempDataDir } from '@offload/test-support';
@@ -88,6 +89,24 @@ describe('analysis tasks on a worker', () => {
     expect(record.error?.code).toBe('invalid_dataset');
     expect(record.attempts).toBe(1);
     expect(await h.storage.blobs.exists(`out_${id}.json`)).toBe(false);
+  });
+
+  it('fails an image upload once, naming the upload and never a server path or engine message', async () => {
+    const key = await upload(await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } }).png().toBuffer());
+    for (const format of [undefined, 'csv' as const, 'json' as const]) {
+      const id = await analyse({ dataset: key, ...(format === undefined ? {} : { format }) });
+      const record = await h.waitForStatus(id, ['failed']);
+      expect(record.error).toEqual({ code: 'invalid_dataset', message: `the upload ${key} is an image (PNG), not a dataset: analysis reads CSV, TSV, JSON or NDJSON text in UTF-8` });
+      expect(record.attempts).toBe(1);
+    }
+  });
+
+  it('names the upload and the line of a malformed NDJSON upload, and never the blob path', async () => {
+    const key = await upload('{"a":1}\n{"a":x}\n');
+    const id = await analyse({ dataset: key });
+    const record = await h.waitForStatus(id, ['failed']);
+    expect(record.error).toEqual({ code: 'invalid_dataset', message: `the upload ${key} could not be read as NDJSON: line 2 is not valid JSON` });
+    expect(record.error?.message).not.toContain(h.dataDir);
   });
 
   it('fails once with limit_exceeded when the dataset has too many columns', async () => {

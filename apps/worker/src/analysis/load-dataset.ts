@@ -1,14 +1,9 @@
 import type { DatasetFormat } from '@offload/contracts';
-import { PermanentTaskError } from '../errors';
 import type { EngineSession } from './duckdb-session';
 import { toCount } from './json-values';
+import { MISSING_TOKENS } from './missing-tokens';
+import { MAX_JSON_OBJECT_BYTES, readFailure } from './read-failure';
 import { literal } from './sql';
-
-/** Tokens read as a missing value, besides an empty field (a subset of pandas' defaults). */
-export const MISSING_TOKENS = ['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None'];
-
-/** One JSON record (row) may be this large; a larger one fails with limit_exceeded. */
-export const MAX_JSON_OBJECT_BYTES = 1024 * 1024;
 
 export interface LoadedDataset {
   rowCount: number;
@@ -36,28 +31,25 @@ export function readerSql(path: string, format: DatasetFormat, delimiter: string
   return `read_csv(${literal(path)}, ${options.join(', ')})`;
 }
 
+export interface DatasetFile {
+  path: string;
+  format: DatasetFormat;
+  delimiter: string | undefined;
+  /** How error messages name the dataset: `the upload up_…`, `the inline rows`. */
+  source: string;
+  /** The whole file, when it fitted in the head read before loading; else undefined. */
+  wholeFile: Buffer | undefined;
+}
+
 /** Reads the whole file into the session's table `t` in one pass. */
-export async function loadDataset(
-  session: EngineSession,
-  path: string,
-  format: DatasetFormat,
-  delimiter: string | undefined,
-  signal: AbortSignal,
-): Promise<LoadedDataset> {
+export async function loadDataset(session: EngineSession, file: DatasetFile, signal: AbortSignal): Promise<LoadedDataset> {
+  const { path, format, delimiter } = file;
   try {
     await session.run(`CREATE TABLE t AS SELECT * FROM ${readerSql(path, format, delimiter)}`);
   } catch (err) {
     // An abort (time limit, shutdown) is not the data's fault: it must not become invalid_dataset.
     signal.throwIfAborted();
-    // DuckDB reports errors as text only; these two are limits, not malformed data.
-    const reason = firstLine(err);
-    if (reason.includes('maximum_object_size')) {
-      throw new PermanentTaskError('limit_exceeded', `a JSON record is larger than ${MAX_JSON_OBJECT_BYTES} bytes: too many columns to profile`, { cause: err });
-    }
-    if (reason.startsWith('Out of Memory Error')) {
-      throw new PermanentTaskError('limit_exceeded', `reading the dataset needs more memory than ANALYSIS_MEMORY_MB allows (${reason})`, { cause: err });
-    }
-    throw new PermanentTaskError('invalid_dataset', `the ${format.toUpperCase()} data could not be read: ${firstLine(err)}`, { cause: err });
+    throw await readFailure(err, file, signal);
   }
   const [count] = await session.query('SELECT count(*) AS n FROM t');
   const columns = (await session.query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 't' ORDER BY ordinal_position")).map(
@@ -69,9 +61,4 @@ export async function loadDataset(
     rowsFailed = toCount(rejects?.n);
   }
   return { rowCount: toCount(count?.n), rowsFailed, columns };
-}
-
-function firstLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return (message.split('\n')[0] ?? message).slice(0, 500);
 }

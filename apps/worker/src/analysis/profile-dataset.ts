@@ -4,6 +4,7 @@ import { PermanentTaskError } from '../errors';
 import { columnTypeOf, isNumeric } from './column-types';
 import { correlationAggregates, correlationMatrix } from './correlation';
 import { readHead, detectFormat, firstRecordFieldCount, holdsNoData } from './dataset-head';
+import { notADataset } from './file-signature';
 import { openEngineSession, type EngineLimits, type EngineSession } from './duckdb-session';
 import { groupBy, type GroupStats } from './group-by';
 import { histograms, type Histogram } from './histogram';
@@ -30,6 +31,8 @@ export interface AnalysisLimits extends EngineLimits {
 }
 
 export interface ProfileOptions {
+  /** How error messages name the dataset (`the upload up_…`); default `the dataset`. */
+  source?: string;
   format?: DatasetFormat;
   delimiter?: string;
   columns?: readonly string[];
@@ -52,19 +55,27 @@ export async function profileDataset(
   progress: (fraction: number) => void,
 ): Promise<AnalysisResult> {
   const head = await readHead(path, HEAD_BYTES);
+  const wholeFile = head.length < HEAD_BYTES;
+  const source = options.source ?? 'the dataset';
+  const what = notADataset(head);
+  if (what !== undefined) {
+    throw new PermanentTaskError('invalid_dataset', `${source} is ${what}, not a dataset: analysis reads CSV, TSV, JSON or NDJSON text in UTF-8`);
+  }
   const format = options.format ?? detectFormat(head);
-  const fields = firstRecordFieldCount(head, format, options.delimiter, head.length < HEAD_BYTES);
+  const fields = firstRecordFieldCount(head, format, options.delimiter, wholeFile);
   if (fields > limits.maxColumns) {
-    throw new PermanentTaskError('limit_exceeded', `the dataset has ${fields} columns; at most ${limits.maxColumns} are profiled (ANALYSIS_MAX_COLUMNS)`);
+    throw new PermanentTaskError('limit_exceeded', `${source} has ${fields} columns; at most ${limits.maxColumns} are profiled (ANALYSIS_MAX_COLUMNS)`);
   }
   const session = await openEngineSession(limits, path, signal);
   try {
-    const loaded = holdsNoData(head, head.length < HEAD_BYTES) ? { rowCount: 0, rowsFailed: 0, columns: [] } : await loadDataset(session, path, format, options.delimiter, signal);
+    const loaded = holdsNoData(head, wholeFile)
+      ? { rowCount: 0, rowsFailed: 0, columns: [] }
+      : await loadDataset(session, { path, format, delimiter: options.delimiter, source, wholeFile: wholeFile ? head : undefined }, signal);
     if (loaded.columns.length > limits.maxColumns) {
-      throw new PermanentTaskError('limit_exceeded', `the dataset has ${loaded.columns.length} columns; at most ${limits.maxColumns} are profiled (ANALYSIS_MAX_COLUMNS)`);
+      throw new PermanentTaskError('limit_exceeded', `${source} has ${loaded.columns.length} columns; at most ${limits.maxColumns} are profiled (ANALYSIS_MAX_COLUMNS)`);
     }
     const all = loaded.columns.map((c) => ({ name: c.name, type: columnTypeOf(c.duckType) }));
-    const selected = selectColumns(all, options);
+    const selected = selectColumns(all, options, source);
     const numeric = selected.filter((c) => isNumeric(c.type)).map((c) => c.name);
     if (numeric.length > limits.maxCorrelationColumns) {
       throw new PermanentTaskError(
@@ -96,12 +107,12 @@ export async function profileDataset(
 }
 
 /** The columns to profile: all, or the ones asked for, in the file's order. Unknown names fail. */
-function selectColumns(all: ColumnSpec[], options: ProfileOptions): ColumnSpec[] {
+function selectColumns(all: ColumnSpec[], options: ProfileOptions, source: string): ColumnSpec[] {
   const names = new Set(all.map((c) => c.name));
   const wanted = [...(options.columns ?? []), ...(options.groupBy === undefined ? [] : [options.groupBy])];
   const unknown = wanted.filter((name) => !names.has(name));
   if (unknown.length > 0) {
-    throw new PermanentTaskError('invalid_dataset', `no column named ${unknown.map((n) => JSON.stringify(n)).join(', ')} in the dataset (it has ${[...names].slice(0, 20).map((n) => JSON.stringify(n)).join(', ')})`);
+    throw new PermanentTaskError('invalid_dataset', `no column named ${unknown.map((n) => JSON.stringify(n)).join(', ')} in ${source} (it has ${[...names].slice(0, 20).map((n) => JSON.stringify(n)).join(', ')})`);
   }
   if (options.columns === undefined) return all;
   const keep = new Set(options.columns);

@@ -19,6 +19,8 @@ export function analysisHandler(limits: AnalysisLimits): TaskHandler<'analysis'>
       const result = await profileDataset(
         path,
         {
+          // Errors name the data as the client knows it: its upload key, never the blob's path.
+          source: content.dataset === undefined ? 'the inline rows' : `the upload ${content.dataset}`,
           ...(format === undefined ? {} : { format }),
           ...(content.delimiter === undefined ? {} : { delimiter: content.delimiter }),
           ...(content.columns === undefined ? {} : { columns: content.columns }),
