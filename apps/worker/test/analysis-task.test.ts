@@ -64,6 +64,41 @@ describe('analysis tasks on a worker', () => {
     });
   });
 
+  it('profiles every inline column whatever its name, __proto__ and Object.prototype names included', async () => {
+    // As a client's JSON body arrives: JSON.parse makes `__proto__` an own key like any other.
+    const rows = JSON.parse('[{"__proto__": 1, "constructor": "a", "toString": 2.5, "g": "x"}, {"__proto__": 3, "constructor": "b", "toString": 0.5, "g": "x"}]') as Record<string, number | string>[];
+    const id = await analyse({ rows, group_by: 'g' });
+    const record = await h.waitForStatus(id, ['succeeded', 'failed']);
+    expect(record.status).toBe('succeeded');
+    const result = await storedResult(`out_${id}.json`);
+    expect(result.columns.map((c) => [c.name, c.type, c.count])).toEqual([
+      ['__proto__', 'integer', 2],
+      ['constructor', 'string', 2],
+      ['toString', 'number', 2],
+      ['g', 'string', 2],
+    ]);
+    expect(result.columns[0]).toMatchObject({ mean: 2, min: 1, max: 3 });
+    expect(result.correlation.columns).toEqual(['__proto__', 'toString']);
+    const [group] = result.group_by?.groups ?? [];
+    expect(Object.entries(group?.means ?? {})).toEqual([
+      ['__proto__', 2],
+      ['toString', 1.5],
+    ]);
+  });
+
+  it('loses no column whose name the engine has to rename (empty, or equal to another but for case)', async () => {
+    const id = await analyse({ rows: [{ '': 1, a: 2, A: 'x' }] });
+    const record = await h.waitForStatus(id, ['succeeded', 'failed']);
+    expect(record.result).toMatchObject({ row_count: 1, column_count: 3 });
+    const result = await storedResult(`out_${id}.json`);
+    expect(result.columns.map((c) => [c.type, c.count])).toEqual([
+      ['integer', 1],
+      ['integer', 1],
+      ['string', 1],
+    ]);
+    expect(result.columns[1]?.name).toBe('a');
+  });
+
   it('profiles an uploaded CSV with the options it is given', async () => {
     const csv = 'id,price,category\n1,2.5,a\n2,3.5,b\n3,,a\n4,6,a\n';
     const id = await analyse({ dataset: await upload(csv), columns: ['price', 'category'], histogram_bins: 2, format: 'csv', delimiter: ',' });
