@@ -24,6 +24,7 @@ export async function acceptTask(
     ...(key === undefined ? {} : { idempotency: { key, fingerprint: requestFingerprint(`${req.method} ${req.path}`, sameRequest) } }),
   });
   const body = acceptedBody(outcome.record);
+  res.locals.taskId = outcome.record.id;
   if (outcome.kind === 'replayed') res.set('Idempotent-Replayed', 'true');
   res.status(202).location(body.links.self).json(body);
   const { id, task_type } = outcome.record;

@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { Topology } from '@offload/contracts';
 import type { Publisher } from '@offload/broker';
 import type { Storage } from '@offload/storage';
@@ -8,6 +6,7 @@ import type { Logger, Metrics } from '@offload/telemetry';
 import type { AfterResponse } from './after-response';
 import { HttpProblem } from './http-errors';
 import { problemHandler } from './problem';
+import { requestLog } from './request-log';
 import { datasetRoutes } from './routes/datasets';
 import { healthRoutes } from './routes/health';
 import { imageRoutes } from './routes/images';
@@ -35,21 +34,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      customAttributeKeys: { reqId: 'request_id' },
-      // req.log carries only the request id; the full request is logged once, on completion.
-      quietReqLogger: true,
-      autoLogging: { ignore: (req) => req.url === '/livez' || req.url === '/readyz' || req.url === '/metrics' },
-    }),
-  );
+  app.use(requestLog(deps.logger));
   const submitDeps = {
     publisher: deps.publisher,
     storage: deps.storage,

@@ -2,7 +2,7 @@ import { buildTopology } from '@offload/contracts';
 import { ConfigError, ListenError, listen, storageOptionsFrom } from '@offload/config';
 import { BrokerUnreachableError, createPublisher, openBrokerConnection } from '@offload/broker';
 import { openStorage, RecordStoreUnreachableError } from '@offload/storage';
-import { createLogger, createMetrics } from '@offload/telemetry';
+import { createLogger, createMetrics, logProcessWarnings } from '@offload/telemetry';
 import { createAfterResponse } from './after-response';
 import { createApp } from './app';
 import { loadApiConfig } from './config';
@@ -13,6 +13,7 @@ import { createHttpServer } from './http-server';
 async function main(): Promise<void> {
   const config = loadApiConfig(process.env);
   const logger = createLogger({ name: 'api', level: config.LOG_LEVEL });
+  logProcessWarnings(logger);
   const metrics = createMetrics('api');
   const topology = buildTopology(config.QUEUE_PREFIX);
   const storage = await openStorage({ ...storageOptionsFrom(config), onError: (err) => logger.warn({ err }, 'record store connection error') });

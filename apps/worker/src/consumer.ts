@@ -168,16 +168,19 @@ export function createConsumer(deps: ConsumerDeps): Consumer {
           count('retried');
           return;
         }
-        await deadLetter(delivery, payload, decision.code, decision.message, attempt);
-        log.error({ err: outcome.error, code: decision.code }, 'task failed; dead-lettered');
+        await deadLetter(delivery, payload, decision.code, decision.message, attempt, decision.detail);
+        // A corrupt upload or bad data is the input's fault and expected: no stack, no alarm.
+        if (decision.inputFault) log.warn({ code: decision.code, reason: decision.message }, 'task failed on its input; dead-lettered');
+        else log.error({ err: outcome.error, code: decision.code }, 'task failed; dead-lettered');
         count('dead_lettered');
         return;
       }
     }
   }
 
-  async function deadLetter(delivery: Delivery, payload: TaskPayload, code: Parameters<typeof markFailed>[2], message: string, attempts: number) {
-    await publishDeadLetter(deps.publisher, deps.topology, delivery, { code, message, attempts, taskType: payload.task_type });
+  /** `detail` goes to the dead-letter entry (operators), `message` to the record (clients). */
+  async function deadLetter(delivery: Delivery, payload: TaskPayload, code: Parameters<typeof markFailed>[2], message: string, attempts: number, detail = message) {
+    await publishDeadLetter(deps.publisher, deps.topology, delivery, { code, message, detail, attempts, taskType: payload.task_type });
     await markFailed(deps.storage.records, payload.id, code, message);
     delivery.ack();
   }

@@ -4,7 +4,10 @@ import type { Delivery, Publisher } from '@offload/broker';
 /** Headers every dead letter offload writes carries (the broker adds `x-death` to its own). */
 export const DEAD_LETTER_HEADERS = {
   reason: 'x-offload-reason',
+  /** In the client's terms: what the task record says. */
   error: 'x-offload-error',
+  /** For operators, when it says more than `error`: the error's own text (which may name paths). */
+  errorDetail: 'x-offload-error-detail',
   attempts: 'x-offload-attempts',
   taskType: 'x-offload-task-type',
   sourceQueue: 'x-offload-source-queue',
@@ -16,6 +19,8 @@ const MAX_ERROR_LENGTH = 2_000;
 export interface DeadLetterInfo {
   code: ErrorCode;
   message: string;
+  /** The operator's version of `message`, when it says more. */
+  detail?: string;
   attempts: number;
   taskType: string;
 }
@@ -28,6 +33,7 @@ export async function publishDeadLetter(publisher: Publisher, topology: Topology
   }
   headers[DEAD_LETTER_HEADERS.reason] = info.code;
   headers[DEAD_LETTER_HEADERS.error] = info.message.slice(0, MAX_ERROR_LENGTH);
+  if (info.detail !== undefined && info.detail !== info.message) headers[DEAD_LETTER_HEADERS.errorDetail] = info.detail.slice(0, MAX_ERROR_LENGTH);
   headers[DEAD_LETTER_HEADERS.attempts] = info.attempts;
   headers[DEAD_LETTER_HEADERS.taskType] = info.taskType;
   headers[DEAD_LETTER_HEADERS.sourceQueue] = delivery.queue;

@@ -2,7 +2,7 @@ import { buildTopology, type TaskType } from '@offload/contracts';
 import { openBrokerConnection } from '@offload/broker';
 import { listen, storageOptionsFrom } from '@offload/config';
 import { openStorage } from '@offload/storage';
-import { createLogger, createMetrics, type Logger, type Metrics } from '@offload/telemetry';
+import { createLogger, createMetrics, logProcessWarnings, type Logger, type Metrics } from '@offload/telemetry';
 import { taskTypeLimits, type WorkerConfig } from './config';
 import type { HandlerRegistry } from './handlers/handler';
 import { createHealthServer } from './health-server';
@@ -36,6 +36,7 @@ export interface RunningWorker {
 export async function runWorker(options: RunWorkerOptions): Promise<RunningWorker> {
   const { config, name } = options;
   const logger = createLogger({ name, level: config.LOG_LEVEL });
+  logProcessWarnings(logger);
   const metrics = options.metrics ?? createMetrics('worker');
   const storage = await openStorage({ ...storageOptionsFrom(config), onError: (err) => logger.warn({ err }, 'record store connection error') });
   const manager = await openBrokerConnection({

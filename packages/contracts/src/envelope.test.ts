@@ -70,6 +70,17 @@ describe('decodeTaskPayload', () => {
     expect(decoded.ok ? [] : decoded.issues.map((i) => i.path.join('.'))).toContain('task_type');
   });
 
+  it('says which fields are wrong, on one line, when a hand-written message misses them', () => {
+    const { v: _v, id: _id, ...guess } = watermarkPayload();
+    const decoded = decodeTaskPayload(JSON.stringify({ ...guess, content: { ...guess.content, image: '/home/me/photo.jpg' } }));
+    expect(decoded.ok).toBe(false);
+    const message = decoded.ok ? '' : decoded.message;
+    expect(message).not.toContain('\n');
+    expect(message).toMatch(/(^|; )v: /);
+    expect(message).toMatch(/(^|; )id: /);
+    expect(message).toMatch(/(^|; )content\.image: /);
+  });
+
   it('rejects the message as invalid when the content does not match its task type', () => {
     const decoded = decodeTaskPayload(JSON.stringify({ ...watermarkPayload(), task_type: 'analysis' }));
     expect(decoded).toMatchObject({ ok: false, reason: 'invalid' });

@@ -47,6 +47,17 @@ export function newTaskPayload(input: TaskInput, id: string, createdAt: string):
   return { v: TASK_PAYLOAD_VERSION, id, task_type: input.task_type, content: input.content, created_at: createdAt, retry_count: 0 } as TaskPayload;
 }
 
+/** Every issue as `path: message`, on one line: `content.image: Invalid input; v: expected 1`. */
+function oneLineIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const path = issue.path.map(String).join('.');
+      const message = issue.message.replace(/\s+/g, ' ');
+      return path === '' ? message : `${path}: ${message}`;
+    })
+    .join('; ');
+}
+
 /** Parses and validates a message body. Never throws: a bad message is a value to dead-letter. */
 export function decodeTaskPayload(body: Uint8Array | string): DecodeResult {
   let json: unknown;
@@ -57,7 +68,7 @@ export function decodeTaskPayload(body: Uint8Array | string): DecodeResult {
   }
   const parsed = taskPayloadSchema.safeParse(json);
   if (!parsed.success) {
-    return { ok: false, reason: 'invalid', message: z.prettifyError(parsed.error), issues: parsed.error.issues };
+    return { ok: false, reason: 'invalid', message: oneLineIssues(parsed.error.issues), issues: parsed.error.issues };
   }
   return { ok: true, payload: parsed.data };
 }

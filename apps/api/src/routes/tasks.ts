@@ -21,6 +21,8 @@ export function taskIdParam(req: Request): string {
   const raw = req.params.id;
   const parsed = idSchema.safeParse(typeof raw === 'string' ? raw.toLowerCase() : raw);
   if (!parsed.success) throw new HttpProblem('not_found', `no task with id ${JSON.stringify(String(raw).slice(0, 64))}`);
+  // Named on the request's log line.
+  if (req.res !== undefined) req.res.locals.taskId = parsed.data;
   return parsed.data;
 }
 

@@ -38,6 +38,8 @@ export function describeDeadLetter(entry: DeadLetterEntry): DeadLetterRow {
   const decoded = decodeTaskPayload(entry.body);
   const { headers } = entry;
   const { code, message } = deadLetterReason(headers);
+  // Operators read this: the error's own text where the record has the client's version.
+  const detail = headers[DEAD_LETTER_HEADERS.errorDetail];
   const attempts = headers[DEAD_LETTER_HEADERS.attempts];
   const sourceQueue = headers[DEAD_LETTER_HEADERS.sourceQueue];
   const names = entryNames(entry, decoded);
@@ -45,7 +47,7 @@ export function describeDeadLetter(entry: DeadLetterEntry): DeadLetterRow {
     id: names.id ?? null,
     task_type: names.task_type ?? null,
     reason: code,
-    error: message,
+    error: typeof detail === 'string' ? detail : message,
     // A dead letter the broker made has no attempts header; its envelope counts the earlier retries.
     attempts: typeof attempts === 'number' ? attempts : decoded.ok ? decoded.payload.retry_count + 1 : null,
     dead_lettered_at: deadLetteredAt(entry),
