@@ -99,6 +99,22 @@ describe('analysis tasks on a worker', () => {
     expect(result.columns[1]?.name).toBe('a');
   });
 
+  it('reads missing tokens in inline rows as CSV does, and reports mixed values as text', async () => {
+    const rows = [
+      { n: 1, mixed: 'NA' },
+      { n: 'NA', mixed: 'x' },
+      { n: 3, mixed: 'two' },
+      { n: 'N/A', mixed: 1 },
+    ];
+    const id = await analyse({ rows });
+    expect((await h.waitForStatus(id, ['succeeded', 'failed'])).status).toBe('succeeded');
+    const result = await storedResult(`out_${id}.json`);
+    expect(result.columns).toEqual([
+      expect.objectContaining({ name: 'n', type: 'integer', count: 2, missing: 2, mean: 2, min: 1, max: 3 }),
+      { name: 'mixed', type: 'string', count: 3, missing: 1, unique: 3, top: '1', freq: 1 },
+    ]);
+  });
+
   it('profiles an uploaded CSV with the options it is given', async () => {
     const csv = 'id,price,category\n1,2.5,a\n2,3.5,b\n3,,a\n4,6,a\n';
     const id = await analyse({ dataset: await upload(csv), columns: ['price', 'category'], histogram_bins: 2, format: 'csv', delimiter: ',' });

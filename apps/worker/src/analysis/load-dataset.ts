@@ -1,5 +1,6 @@
 import type { DatasetFormat } from '@offload/contracts';
 import type { EngineSession } from './duckdb-session';
+import { JSON_DATE_OPTIONS, typeJsonColumns } from './json-columns';
 import { toCount } from './json-values';
 import { MISSING_TOKENS } from './missing-tokens';
 import { MAX_JSON_OBJECT_BYTES, readFailure } from './read-failure';
@@ -14,7 +15,7 @@ export interface LoadedDataset {
 /** The table function that reads the file, with every choice spelled out. */
 export function readerSql(path: string, format: DatasetFormat, delimiter: string | undefined): string {
   if (format === 'json' || format === 'ndjson') {
-    return `read_json(${literal(path)}, format = ${literal(format === 'json' ? 'array' : 'newline_delimited')}, records = 'true', sample_size = -1, map_inference_threshold = -1, maximum_object_size = ${MAX_JSON_OBJECT_BYTES})`;
+    return `read_json(${literal(path)}, format = ${literal(format === 'json' ? 'array' : 'newline_delimited')}, records = 'true', sample_size = -1, map_inference_threshold = -1, maximum_object_size = ${MAX_JSON_OBJECT_BYTES}, ${JSON_DATE_OPTIONS})`;
   }
   const delim = delimiter ?? (format === 'tsv' ? '\t' : undefined);
   const options = [
@@ -52,9 +53,10 @@ export async function loadDataset(session: EngineSession, file: DatasetFile, sig
     throw await readFailure(err, file, signal);
   }
   const [count] = await session.query('SELECT count(*) AS n FROM t');
-  const columns = (await session.query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 't' ORDER BY ordinal_position")).map(
+  const read = (await session.query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 't' ORDER BY ordinal_position")).map(
     (row) => ({ name: String(row.column_name), duckType: String(row.data_type) }),
   );
+  const columns = format === 'json' || format === 'ndjson' ? await typeJsonColumns(session, read) : read;
   let rowsFailed = 0;
   if (format === 'csv' || format === 'tsv') {
     const [rejects] = await session.query('SELECT count(DISTINCT (scan_id, file_id, line)) AS n FROM reject_errors');
