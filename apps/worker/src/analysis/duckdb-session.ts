@@ -48,6 +48,9 @@ export async function openEngineSession(limits: EngineLimits, datasetPath: strin
       autoload_known_extensions: 'false',
     });
     first = await instance.connect();
+    // Zoned timestamps (a CSV or JSON value with Z or an offset) are written as text in the time
+    // zone of the database: UTC for every connection, so a result never depends on the host's.
+    await first.run("SET GLOBAL TimeZone = 'UTC'");
     // Lists cannot be passed at creation; set them, then lock file access down for good.
     await first.run(`SET allowed_paths = [${literal(datasetPath)}]`);
     await first.run(`SET allowed_directories = [${literal(`${dir}/`)}]`);
