@@ -115,6 +115,12 @@ describe('analysis tasks on a worker', () => {
     ]);
   });
 
+  it('profiles rows: [] as an empty dataset, as it does an empty upload', async () => {
+    const id = await analyse({ rows: [] });
+    const record = await h.waitForStatus(id, ['succeeded', 'failed']);
+    expect(record.result).toMatchObject({ row_count: 0, column_count: 0 });
+  });
+
   it('profiles an uploaded CSV with the options it is given', async () => {
     const csv = 'id,price,category\n1,2.5,a\n2,3.5,b\n3,,a\n4,6,a\n';
     const id = await analyse({ dataset: await upload(csv), columns: ['price', 'category'], histogram_bins: 2, format: 'csv', delimiter: ',' });
