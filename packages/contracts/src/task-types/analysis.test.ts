@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Ajv2020 } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { runInNewContext } from 'node:vm';
 import { z } from 'zod';
 import { TASK_PAYLOAD_VERSION, decodeTaskPayload } from '../envelope';
 import { taskInputJsonSchema, taskPayloadJsonSchema } from '../json-schema';
@@ -117,6 +118,23 @@ describe('analysis rows in the JSON Schemas', () => {
 });
 
 describe('analysisResultSchema', () => {
+  it('takes a result parsed in another realm (what fetch().json() hands a test sandbox)', () => {
+    const means: unknown = runInNewContext('({ temp: 4.5 })');
+    const rows: unknown = runInNewContext('[{ a: 1 }]');
+    const result = analysisResultSchema.parse({
+      format: 'csv',
+      row_count: 1,
+      rows_failed: 0,
+      columns: [],
+      correlation: { columns: [], matrix: [] },
+      group_by: { column: 'g', groups: [{ value: 'x', count: 1, means }] },
+      approximate: false,
+    });
+    expect(result.group_by?.groups[0]?.means).toEqual({ temp: 4.5 });
+    expect(analysisContentSchema.parse({ rows }).rows).toEqual([{ a: 1 }]);
+    expect(analysisContentSchema.safeParse({ rows: [new (class Row { a = 1 })()] }).success).toBe(false);
+  });
+
   it('keeps a group mean of a column named __proto__', () => {
     const means = JSON.parse('{"__proto__": 1.5, "constructor": 2, "": null}') as unknown;
     const result = analysisResultSchema.parse({

@@ -8,10 +8,15 @@ type ObjectFactory = typeof z.object | typeof z.strictObject;
 
 const cellSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
+/**
+ * An object literal or JSON object, from any realm (an object parsed by `fetch`'s `json()` in a
+ * test's sandbox has another realm's Object.prototype): not an array, a class instance or a box.
+ */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
+  if (Object.prototype.toString.call(value) !== '[object Object]') return false;
   const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
+  return prototype === null || Object.getPrototypeOf(prototype) === null;
 }
 
 /**
