@@ -53,6 +53,23 @@ export {
   type TaskResultRef,
   type TaskRecord,
 } from './task-record';
+export {
+  lostRunsOnStart,
+  taskCreated,
+  taskFailed,
+  taskNotAccepted,
+  taskProgressed,
+  taskRedriveFailed,
+  taskRedriven,
+  taskReleased,
+  taskResubmitted,
+  taskRetrying,
+  taskStarted,
+  taskSucceeded,
+  type MoveTime,
+  type NewTask,
+  type RedrivePrevious,
+} from './record-moves';
 export { ERROR_CODES, ERROR_CODE_NAMES, isErrorCode, type ErrorCode } from './error-codes';
 export {
   PROBLEM_CONTENT_TYPE,

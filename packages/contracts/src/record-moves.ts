@@ -1,0 +1,143 @@
+import type { TaskError, TaskRecord, TaskResultRef } from './task-record';
+
+/**
+ * The moves of a task record, as pure functions: the current record (or, for `taskCreated`, the
+ * task), the time `now` and the move's own arguments in; the new record out, or `undefined` when
+ * the move does not apply to that record. No I/O and no clock inside, so the API, the worker and
+ * the CLIs make the same move, and a store can apply one as a conditional update. Each move
+ * applies only from statuses `TASK_TRANSITIONS` allows; the store refuses any other move anyway.
+ */
+
+/** The time of a move: a Date or an ISO 8601 string. */
+export type MoveTime = Date | string;
+
+/** The task a record is created for: an envelope or an id and type (`created_at` defaults to `now`). */
+export interface NewTask {
+  id: TaskRecord['id'];
+  task_type: TaskRecord['task_type'];
+  created_at?: string;
+}
+
+/** What a failed re-drive puts back: the failure the record had before the re-drive. */
+export type RedrivePrevious = Partial<Pick<TaskRecord, 'attempts' | 'finished_at' | 'error' | 'progress'>>;
+
+const NOT_ACCEPTED: TaskError = { code: 'not_accepted', message: 'the broker did not confirm the task in time; it was not accepted' };
+
+const iso = (at: MoveTime): string => (typeof at === 'string' ? new Date(at).toISOString() : at.toISOString());
+
+const isFinal = (record: TaskRecord): boolean => record.status === 'succeeded' || record.status === 'failed';
+
+/** A new record, `queued`, no attempts yet. */
+export function taskCreated(task: NewTask, now: MoveTime): TaskRecord {
+  const at = iso(now);
+  return { id: task.id, task_type: task.task_type, status: 'queued', attempts: 0, created_at: task.created_at ?? at, updated_at: at };
+}
+
+/**
+ * The lost-run rule, the one place it is written: a record still `processing` when a run starts
+ * belongs to a run that ended with no outcome at all (its worker died). Returns the runs the task
+ * has lost counting that one, or 0 when the previous run was not lost. Lost runs are counted per
+ * task on the record, not per message: a crash returns every message the process held.
+ */
+export function lostRunsOnStart(record: TaskRecord): number {
+  return record.status === 'processing' ? (record.lost_runs ?? 0) + 1 : 0;
+}
+
+/**
+ * queued, retrying or processing → processing, counting the attempt (and a lost run when the
+ * record was still `processing`); clears `next_attempt_at`. Final records are left alone.
+ */
+export function taskStarted(record: TaskRecord, now: MoveTime): TaskRecord | undefined {
+  if (isFinal(record)) return undefined;
+  const { next_attempt_at: _due, ...rest } = record;
+  const at = iso(now);
+  const lost = lostRunsOnStart(record);
+  return { ...rest, ...(lost > 0 ? { lost_runs: lost } : {}), status: 'processing', attempts: record.attempts + 1, started_at: at, updated_at: at };
+}
+
+/** processing → processing with `progress` (clamped to 0–1); any other status is left alone. */
+export function taskProgressed(record: TaskRecord, now: MoveTime, fraction: number): TaskRecord | undefined {
+  if (record.status !== 'processing') return undefined;
+  return { ...record, progress: Math.min(1, Math.max(0, fraction)), updated_at: iso(now) };
+}
+
+/** processing → succeeded with `result` and progress 1; clears `error` and `next_attempt_at`. */
+export function taskSucceeded(record: TaskRecord, now: MoveTime, result: TaskResultRef): TaskRecord | undefined {
+  if (record.status !== 'processing') return undefined;
+  const { error: _error, next_attempt_at: _due, ...rest } = record;
+  const at = iso(now);
+  return { ...rest, status: 'succeeded', progress: 1, result, updated_at: at, finished_at: at };
+}
+
+/** processing → retrying, due again `delayMs` after `now`, with the failure that caused it. */
+export function taskRetrying(record: TaskRecord, now: MoveTime, delayMs: number, error: TaskError): TaskRecord | undefined {
+  if (record.status !== 'processing') return undefined;
+  const at = iso(now);
+  return { ...record, status: 'retrying', updated_at: at, next_attempt_at: new Date(Date.parse(at) + delayMs).toISOString(), error };
+}
+
+/**
+ * Any live record (queued, processing, retrying) → failed with `error`; clears `next_attempt_at`.
+ * With `unlessQueuedSince` (when a dead letter was made), a record queued after that time is left
+ * alone: it was re-driven since, and the event is stale.
+ */
+export function taskFailed(record: TaskRecord, now: MoveTime, error: TaskError, unlessQueuedSince?: MoveTime): TaskRecord | undefined {
+  if (isFinal(record)) return undefined;
+  if (unlessQueuedSince !== undefined && record.status === 'queued' && Date.parse(record.updated_at) > Date.parse(iso(unlessQueuedSince))) return undefined;
+  const { next_attempt_at: _due, ...rest } = record;
+  const at = iso(now);
+  return { ...rest, status: 'failed', updated_at: at, finished_at: at, error };
+}
+
+/** queued → failed with code `not_accepted`: the broker did not confirm the publish in time. */
+export function taskNotAccepted(record: TaskRecord, now: MoveTime): TaskRecord | undefined {
+  if (record.status !== 'queued') return undefined;
+  const at = iso(now);
+  return { ...record, status: 'failed', updated_at: at, finished_at: at, error: NOT_ACCEPTED };
+}
+
+/**
+ * failed with code `not_accepted` → queued: a client retried a task that was not accepted, and it
+ * is published again under its id. Clears `error` and `finished_at`; any other record is left alone.
+ */
+export function taskResubmitted(record: TaskRecord, now: MoveTime): TaskRecord | undefined {
+  if (record.status !== 'failed' || record.error?.code !== 'not_accepted') return undefined;
+  const { error: _error, finished_at: _finished, ...rest } = record;
+  return { ...rest, status: 'queued', updated_at: iso(now) };
+}
+
+/** processing → queued: a task released by a graceful shutdown, to be picked up again. */
+export function taskReleased(record: TaskRecord, now: MoveTime): TaskRecord | undefined {
+  if (record.status !== 'processing') return undefined;
+  return { ...record, status: 'queued', updated_at: iso(now) };
+}
+
+/**
+ * failed → queued, the explicit re-drive: attempts start again from 0 and the last failure
+ * (`error`, `finished_at`, `next_attempt_at`, `progress`, `lost_runs`) is cleared. Any other
+ * status is left alone (`succeeded` is final; a queued or running task is already live).
+ */
+export function taskRedriven(record: TaskRecord, now: MoveTime): TaskRecord | undefined {
+  if (record.status !== 'failed') return undefined;
+  const { error: _error, finished_at: _finished, next_attempt_at: _due, progress: _progress, lost_runs: _lost, ...rest } = record;
+  return { ...rest, status: 'queued', attempts: 0, updated_at: iso(now) };
+}
+
+/**
+ * queued → failed again when a re-drive could not publish: the record gets back the failure it
+ * had before (`previous`), or `fallback` when there was no record. A record that is no longer
+ * queued (a worker took it: the publish reached a queue after all) is left alone.
+ */
+export function taskRedriveFailed(record: TaskRecord, now: MoveTime, previous: RedrivePrevious | undefined, fallback: TaskError): TaskRecord | undefined {
+  if (record.status !== 'queued') return undefined;
+  const at = iso(now);
+  return {
+    ...record,
+    status: 'failed',
+    attempts: previous?.attempts ?? record.attempts,
+    updated_at: at,
+    finished_at: previous?.finished_at ?? at,
+    error: previous?.error ?? fallback,
+    ...(previous?.progress === undefined ? {} : { progress: previous.progress }),
+  };
+}
