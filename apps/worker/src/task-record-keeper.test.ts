@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import type { TaskRecord } from '@offload/contracts';
+import { createFsStorage, type Storage } from '@offload/storage';
+import { tempDataDir } from '@offload/test-support';
+import { createTaskRecordKeeper, type TaskRecordKeeper } from './task-record-keeper';
+
+const NOW = new Date('2030-01-01T00:05:00.000Z');
+const CREATED = '2030-01-01T00:00:00.000Z';
+
+describe('createTaskRecordKeeper', () => {
+  let dir: Awaited<ReturnType<typeof tempDataDir>>;
+  let storage: Storage;
+  let keeper: TaskRecordKeeper;
+  let id: string;
+
+  beforeEach(async () => {
+    dir = await tempDataDir('offload-keeper');
+    storage = await createFsStorage({ dataDir: dir.path });
+    keeper = createTaskRecordKeeper({ records: storage.records, maxLostRuns: 3, now: () => NOW });
+    id = randomUUID();
+  });
+  afterEach(() => dir.remove());
+
+  const task = () => ({ id, task_type: 'watermark' as const, created_at: CREATED });
+  const seed = (record: Partial<TaskRecord>) =>
+    storage.records.create({ id, task_type: 'watermark', status: 'queued', attempts: 0, created_at: CREATED, updated_at: CREATED, ...record });
+
+  it('admits a task with no record, or a queued one, to run with others', async () => {
+    await expect(keeper.admit(id)).resolves.toEqual({ kind: 'run', lostRuns: 0 });
+    await seed({});
+    await expect(keeper.admit(id)).resolves.toEqual({ kind: 'run', lostRuns: 0 });
+  });
+
+  it('admits a task whose last run was lost to run alone, and gives it up once it has lost the most runs allowed', async () => {
+    await seed({ status: 'processing', attempts: 1, lost_runs: 1 });
+    await expect(keeper.admit(id)).resolves.toEqual({ kind: 'run', lostRuns: 2 });
+    await storage.records.update(id, (r) => ({ ...r, lost_runs: 2 }));
+    await expect(keeper.admit(id)).resolves.toEqual({ kind: 'worker_lost', lostRuns: 3 });
+  });
+
+  it('creates the record of a task that arrived without one, then starts it', async () => {
+    await expect(keeper.start(task())).resolves.toEqual({ kind: 'started' });
+    expect(await storage.records.get(id)).toMatchObject({ status: 'processing', attempts: 1, created_at: CREATED, started_at: NOW.toISOString() });
+  });
+
+  it('counts the lost run when it starts a task still processing', async () => {
+    await seed({ status: 'processing', attempts: 1 });
+    await keeper.start(task());
+    expect(await storage.records.get(id)).toMatchObject({ attempts: 2, lost_runs: 1 });
+  });
+
+  it.each([
+    [{ status: 'succeeded', result: { output_key: 'o', content_type: 'text/plain' } }, 'record is succeeded'],
+    [{ status: 'failed', error: { code: 'corrupt_image', message: 'x' } }, 'record is failed'],
+    [{ status: 'failed', error: { code: 'not_accepted', message: 'x' } }, 'not_accepted'],
+  ] as const)('skips a task whose record is final (%o)', async (record, reason) => {
+    await seed(record);
+    await expect(keeper.start(task())).resolves.toEqual({ kind: 'skipped', reason });
+  });
+
+  it('leaves a record re-driven after the dead letter was made, and fails one queued before it', async () => {
+    await seed({ updated_at: NOW.toISOString() });
+    await expect(keeper.deadLettered(id, { code: 'corrupt_image', message: 'x' }, new Date(CREATED))).resolves.toBe(false);
+    await expect(keeper.deadLettered(id, { code: 'corrupt_image', message: 'x' }, NOW)).resolves.toBe(true);
+    expect((await storage.records.get(id))?.status).toBe('failed');
+  });
+
+  it('moves a running task through progress and success', async () => {
+    await keeper.start(task());
+    await keeper.progress(id, 2);
+    expect((await storage.records.get(id))?.progress).toBe(1);
+    await keeper.succeeded(id, { output_key: 'o', content_type: 'text/plain' });
+    expect(await storage.records.get(id)).toMatchObject({ status: 'succeeded', finished_at: NOW.toISOString() });
+  });
+});
