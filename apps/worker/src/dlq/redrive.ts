@@ -1,9 +1,19 @@
 import { z } from 'zod';
-import { decodeTaskPayload, type TaskPayload, type TaskStatus, type TaskType, type Topology } from '@offload/contracts';
+import {
+  decodeTaskPayload,
+  taskCreated,
+  taskRedriveFailed,
+  taskRedriven,
+  type TaskError,
+  type TaskPayload,
+  type TaskRecord,
+  type TaskStatus,
+  type TaskType,
+  type Topology,
+} from '@offload/contracts';
 import type { DeadLetterEntry, DeadLetterQueueReader, Publisher } from '@offload/broker';
-import type { RecordStore } from '@offload/storage';
+import type { RecordStore, UpdateOutcome } from '@offload/storage';
 import { deadLetterReason } from '../dead-letter-recorder';
-import { markRedriveFailed, markRedriven } from '../record-updates';
 import { entryTaskId } from './entry';
 import type { DeadLetterSelection } from './parse-args';
 
@@ -91,6 +101,24 @@ async function redriveEntry(deps: RedriveDeps, entry: DeadLetterEntry, done: Set
   // queue; a later re-drive finds the task live or succeeded and does not run it twice.
   const acked = entry.ack();
   return { kind: 'redriven', id: payload.id, task_type: payload.task_type, entry_kept: !acked };
+}
+
+/**
+ * failed → queued (the re-drive move), or a new queued record when there is none. The outcome
+ * says which status a record that did not move has.
+ */
+async function markRedriven(records: RecordStore, payload: TaskPayload): Promise<UpdateOutcome> {
+  const outcome = await records.update(payload.id, (current) => taskRedriven(current, new Date()));
+  if (outcome.applied || outcome.reason !== 'not_found') return outcome;
+  const record = taskCreated(payload, new Date());
+  if (await records.create(record)) return { applied: true, record };
+  // Created by someone else in between: decide on what is there now.
+  return markRedriven(records, payload);
+}
+
+/** queued → failed again when the re-drive could not publish, with the failure it had before. */
+function markRedriveFailed(records: RecordStore, id: string, previous: TaskRecord | undefined, fallback: TaskError): Promise<UpdateOutcome> {
+  return records.update(id, (current) => taskRedriveFailed(current, new Date(), previous, fallback));
 }
 
 /** Publishes the original envelope (fields this version does not know included) with retry_count 0. */
