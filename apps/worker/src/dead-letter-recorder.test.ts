@@ -6,6 +6,7 @@ import type { Delivery } from '@offload/broker';
 import { createFsStorage, type Storage } from '@offload/storage';
 import { createLogger } from '@offload/telemetry';
 import { createDeadLetterRecorder, deadLetterReason, deadLetteredAtMs } from './dead-letter-recorder';
+import { createTaskRecordKeeper } from './task-record-keeper';
 
 /** A dead-letter event as the recorder receives it; only the fields it reads matter. */
 function event(id: string, headers: Record<string, unknown>): Delivery & { settled: () => string | undefined } {
@@ -43,7 +44,7 @@ describe('createDeadLetterRecorder', () => {
   it('marks the record failed with the reason the dead letter carries', async () => {
     const id = await queuedRecord(new Date(Date.now() - 60_000));
     const delivery = event(id, { 'x-offload-reason': 'corrupt_image', 'x-offload-error': 'truncated', 'x-offload-dead-lettered-at': new Date().toISOString() });
-    await createDeadLetterRecorder(storage.records, createLogger({ name: 't', level: 'silent' }))(delivery);
+    await createDeadLetterRecorder(createTaskRecordKeeper({ records: storage.records, maxLostRuns: 5 }), createLogger({ name: 't', level: 'silent' }))(delivery);
     expect((await storage.records.get(id))?.error).toEqual({ code: 'corrupt_image', message: 'truncated' });
     expect(delivery.settled()).toBe('ack');
   });
@@ -51,7 +52,7 @@ describe('createDeadLetterRecorder', () => {
   it('ignores an event older than a re-drive that queued the task again', async () => {
     const id = await queuedRecord(new Date());
     const delivery = event(id, { 'x-offload-reason': 'corrupt_image', 'x-offload-error': 'x', 'x-offload-dead-lettered-at': new Date(Date.now() - 60_000).toISOString() });
-    await createDeadLetterRecorder(storage.records, createLogger({ name: 't', level: 'silent' }))(delivery);
+    await createDeadLetterRecorder(createTaskRecordKeeper({ records: storage.records, maxLostRuns: 5 }), createLogger({ name: 't', level: 'silent' }))(delivery);
     expect((await storage.records.get(id))?.status).toBe('queued');
     expect(delivery.settled()).toBe('ack');
   });

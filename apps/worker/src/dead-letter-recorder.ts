@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { isErrorCode, type ErrorCode } from '@offload/contracts';
 import type { Delivery } from '@offload/broker';
-import type { RecordStore } from '@offload/storage';
 import type { Logger } from '@offload/telemetry';
 import { DEAD_LETTER_HEADERS } from './dead-letter';
-import { markFailed } from './record-updates';
+import type { TaskRecordKeeper } from './task-record-keeper';
 
 // amqplib decodes a table's timestamp as `{ '!': 'timestamp', value: <seconds> }`.
 const amqpTimestampSchema = z.union([z.number(), z.object({ value: z.number() }).transform((t) => t.value)]);
@@ -38,7 +37,7 @@ export function deadLetterReason(headers: Readonly<Record<string, unknown>>): { 
  * Consumes the copy of each dead letter and marks its record `failed`, so a task the broker
  * dead-lettered on its own (delivery limit) never stays `processing`. Idempotent.
  */
-export function createDeadLetterRecorder(records: RecordStore, logger: Logger) {
+export function createDeadLetterRecorder(keeper: TaskRecordKeeper, logger: Logger) {
   return async (delivery: Delivery): Promise<void> => {
     const id = delivery.messageId;
     if (id === undefined || !z.uuid().safeParse(id).success) {
@@ -49,8 +48,8 @@ export function createDeadLetterRecorder(records: RecordStore, logger: Logger) {
       const { code, message } = deadLetterReason(delivery.headers);
       // A task re-driven after this dead letter was made is queued again: the event is stale.
       const at = deadLetteredAtMs(delivery.headers);
-      const outcome = await markFailed(records, id, code, message, at === undefined ? undefined : new Date(at));
-      if (outcome.applied) logger.error({ task_id: id, code }, 'task failed: dead-lettered');
+      const moved = await keeper.deadLettered(id, { code, message }, at === undefined ? undefined : new Date(at));
+      if (moved) logger.error({ task_id: id, code }, 'task failed: dead-lettered');
       delivery.ack();
     } catch (err) {
       logger.warn({ err, task_id: id }, 'could not record a dead letter; will retry');

@@ -3,7 +3,7 @@ import type { Storage } from '@offload/storage';
 import type { Logger } from '@offload/telemetry';
 import { TaskTimeoutError } from './errors';
 import type { HandlerContext, HandlerRegistry } from './handlers/handler';
-import { ensureRecord, markProcessing, markProgress, markSucceeded } from './record-updates';
+import type { TaskRecordKeeper } from './task-record-keeper';
 
 export type RunOutcome =
   | { kind: 'succeeded'; result: TaskResultRef }
@@ -14,6 +14,8 @@ export type RunOutcome =
   | { kind: 'released' };
 
 export interface TaskRunnerDeps {
+  /** Moves the record: started, progress, succeeded. */
+  keeper: TaskRecordKeeper;
   storage: Storage;
   handlers: HandlerRegistry;
   timeoutMs: (taskType: TaskType) => number;
@@ -25,27 +27,16 @@ export interface RunContext {
   log: Logger;
   /** Aborted when the worker releases the task on shutdown. */
   release: AbortSignal;
-  /** The caller just read the record and found none. */
-  recordMissing?: boolean;
 }
 
 /**
- * Moves the record to `processing`, runs the handler under the task type's time limit, and stores
- * the result. Never settles the message: the consumer does that from the outcome.
+ * Starts the task (the keeper moves its record to `processing`, or says to skip it), runs the
+ * handler under the task type's time limit, and has the result stored. Never settles the message:
+ * the settlement does that from the outcome.
  */
 export async function runTask(deps: TaskRunnerDeps, payload: TaskPayload, ctx: RunContext): Promise<RunOutcome> {
-  // A task another service published has no record yet: create it first rather than fail a read.
-  if (ctx.recordMissing === true) await ensureRecord(deps.storage.records, payload);
-  let started = await markProcessing(deps.storage.records, payload.id);
-  if (!started.applied && started.reason === 'not_found') {
-    await ensureRecord(deps.storage.records, payload);
-    started = await markProcessing(deps.storage.records, payload.id);
-  }
-  if (!started.applied) {
-    const status = started.record?.status ?? 'missing';
-    const code = started.record?.error?.code;
-    return { kind: 'skipped', reason: code === 'not_accepted' ? 'not_accepted' : `record is ${status}` };
-  }
+  const started = await deps.keeper.start(payload);
+  if (started.kind === 'skipped') return { kind: 'skipped', reason: started.reason };
 
   const limitMs = deps.timeoutMs(payload.task_type);
   const controller = new AbortController();
@@ -63,7 +54,7 @@ export async function runTask(deps: TaskRunnerDeps, payload: TaskPayload, ctx: R
     // store), so the time limit holds even for code that cannot be interrupted.
     const result = await Promise.race([dispatch(deps.handlers, payload, context), aborted]);
     if (ctx.release.aborted) return { kind: 'released' };
-    await markSucceeded(deps.storage.records, payload.id, result);
+    await deps.keeper.succeeded(payload.id, result);
     return { kind: 'succeeded', result };
   } catch (error) {
     if (ctx.release.aborted) return { kind: 'released' };
@@ -100,7 +91,7 @@ function handlerContext(deps: TaskRunnerDeps, taskId: string, log: Logger, signa
       const at = Date.now();
       if (at - lastWrite < interval) return;
       lastWrite = at;
-      markProgress(deps.storage.records, taskId, fraction).catch((err: unknown) => log.warn({ err }, 'progress write failed'));
+      deps.keeper.progress(taskId, fraction).catch((err: unknown) => log.warn({ err }, 'progress write failed'));
     },
   };
 }

@@ -6,6 +6,7 @@ import { createConsumer } from './consumer';
 import { createDeadLetterRecorder } from './dead-letter-recorder';
 import type { HandlerRegistry } from './handlers/handler';
 import type { RetryLimits } from './retry-policy';
+import { createTaskRecordKeeper } from './task-record-keeper';
 
 export interface WorkerDeps {
   manager: AmqpConnectionManager;
@@ -42,7 +43,8 @@ export function createWorker(deps: WorkerDeps): Worker {
     if (isIrrecoverableChannelError(err)) deps.onFatal?.(err);
   };
   const publisher = createPublisher({ manager: deps.manager, topology: deps.topology, logger: deps.logger, publishTimeoutMs: deps.publishTimeoutMs });
-  const consumer = createConsumer({ ...deps, publisher });
+  const keeper = createTaskRecordKeeper({ records: deps.storage.records, maxLostRuns: deps.maxDeliveries });
+  const consumer = createConsumer({ ...deps, publisher, keeper });
   const missing = deps.taskTypes.filter((t) => deps.handlers[t] === undefined);
   if (missing.length > 0) throw new Error(`no handler for task type(s) ${missing.join(', ')}`);
   const tasks: Subscriber = createSubscriber({
@@ -54,7 +56,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     onDelivery: (d) => consumer.onDelivery(d),
     onChannelError,
   });
-  const recordDeadLetter = createDeadLetterRecorder(deps.storage.records, log);
+  const recordDeadLetter = createDeadLetterRecorder(keeper, log);
   const deadLetters: Subscriber = createSubscriber({
     manager: deps.manager,
     topology: deps.topology,
