@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { newTaskPayload, type TaskInput, type TaskRecord, type Topology } from '@offload/contracts';
+import { newTaskPayload, taskCreated, taskNotAccepted, taskResubmitted, type TaskInput, type TaskRecord, type Topology } from '@offload/contracts';
 import { NotAcceptedError, type Publisher } from '@offload/broker';
 import type { Storage } from '@offload/storage';
 import type { Logger, Metrics } from '@offload/telemetry';
@@ -30,8 +30,6 @@ export interface SubmitContext {
  * `republished`: the key named a task that was not accepted, now published again under its id.
  */
 export type SubmitOutcome = { kind: 'created' | 'replayed' | 'republished'; record: TaskRecord };
-
-const now = () => new Date().toISOString();
 
 /**
  * The accept path: write the record (`queued`) and publish with a confirm, and only then accept.
@@ -75,8 +73,7 @@ export async function submitTask(deps: SubmitDeps, input: TaskInput, ctx: Submit
 }
 
 async function createAndPublish(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext, id: string): Promise<TaskRecord> {
-  const at = now();
-  const record: TaskRecord = { id, task_type: input.task_type, status: 'queued', attempts: 0, created_at: at, updated_at: at };
+  const record = taskCreated({ id, task_type: input.task_type }, new Date());
   // The record write and the publish overlap: the 202 waits for both. A worker that gets the
   // message first creates the record itself (creates are exclusive, so neither overwrites the other).
   const created = deps.storage.records.create(record);
@@ -86,11 +83,7 @@ async function createAndPublish(deps: SubmitDeps, input: TaskInput, ctx: SubmitC
 
 /** A task that was not accepted goes back to `queued` and is published again under its id. */
 async function republish(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext, failed: TaskRecord): Promise<TaskRecord> {
-  const outcome = await deps.storage.records.update(failed.id, (current) => {
-    if (current.status !== 'failed' || current.error?.code !== 'not_accepted') return undefined;
-    const { error: _error, finished_at: _finished, ...rest } = current;
-    return { ...rest, status: 'queued', updated_at: now() };
-  });
+  const outcome = await deps.storage.records.update(failed.id, (current) => taskResubmitted(current, new Date()));
   if (!outcome.applied) return outcome.record ?? failed;
   return publishOrRefuse(deps, input, ctx, outcome.record, Promise.resolve(true));
 }
@@ -118,17 +111,7 @@ async function publishOrRefuse(deps: SubmitDeps, input: TaskInput, ctx: SubmitCo
     timer({ outcome: 'not_confirmed' });
     // Only a record that exists can be marked; a failed write leaves nothing to mark.
     await recordWritten.catch(() => undefined);
-    const outcome = await deps.storage.records.update(id, (current) =>
-      current.status === 'queued'
-        ? {
-            ...current,
-            status: 'failed',
-            updated_at: now(),
-            finished_at: now(),
-            error: { code: 'not_accepted', message: 'the broker did not confirm the task in time; it was not accepted' },
-          }
-        : undefined,
-    );
+    const outcome = await deps.storage.records.update(id, (current) => taskNotAccepted(current, new Date()));
     if (!outcome.applied && outcome.record !== undefined) {
       // A worker already took the message: the broker had it after all, so it is accepted.
       log.warn({ err, status: outcome.record.status }, 'publish unconfirmed but a worker already took the task; accepting it');
