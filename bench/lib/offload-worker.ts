@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import sharp from 'sharp';
 import type { TaskResultRef } from '@offload/contracts';
 import { createMetrics } from '@offload/telemetry';
-import { analysisLimits, loadWorkerConfig } from '../../apps/worker/src/config';
+import { loadWorkerConfig } from '../../apps/worker/src/config';
 import { createHandlers } from '../../apps/worker/src/handlers/index';
 import type { TaskHandler } from '../../apps/worker/src/handlers/handler';
 import { runWorker } from '../../apps/worker/src/run-worker';
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   });
   sharp.cache(false);
   sharp.concurrency(config.SHARP_CONCURRENCY);
-  const real = createHandlers({ watermark: { limitInputPixels: config.IMAGE_MAX_PIXELS }, analysis: analysisLimits(config, tmpdir()) }).watermark;
+  const real = createHandlers(config, { imageMaxPixels: config.IMAGE_MAX_PIXELS, tempDir: tmpdir() }).watermark;
   if (real === undefined) throw new Error('the worker has no watermark handler');
   // Tasks carry their publish time as their text (`t=<epoch ms>`; the real handler draws it).
   const watermark: TaskHandler<'watermark'> = async (content, context) => {

@@ -269,6 +269,10 @@ describe('docker/compose.yaml', () => {
     expect(Object.keys(obj(compose.volumes))).toContain('offload-data');
   });
 
+  it('lists no task type: the workers consume every registered type', () => {
+    expect(obj(obj(services.worker).environment).WORKER_TASK_TYPES).toBeUndefined();
+  });
+
   it('publishes the API on 3000 and runs 3 worker replicas', () => {
     expect(arr(obj(services.api).ports).map(String)).toContain('3000:3000');
     expect(obj(obj(services.worker).deploy).replicas).toBe(3);
@@ -399,8 +403,19 @@ describe('deploy/k8s', () => {
         expect(Object.keys({ ...obj(secret.data), ...obj(secret.stringData) })).toContain(ref.key);
       }
     }
-    const queues = triggers.map((t) => obj(t.metadata).queueName);
-    expect(new Set(queues)).toEqual(new Set(consumed.map((type) => topology.workQueues[type as keyof typeof topology.workQueues])));
+    // Each trigger names one queue, or a pattern (useRegex) that takes every work queue and nothing else.
+    const patterns = triggers.map((t) => {
+      const metadata = obj(t.metadata);
+      const name = String(metadata.queueName);
+      return metadata.useRegex === 'true' ? new RegExp(name) : new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    });
+    const counted = (queue: string) => patterns.some((p) => p.test(queue));
+    for (const type of consumed) expect(counted(topology.workQueues[type as keyof typeof topology.workQueues])).toBe(true);
+    for (const queue of topology.queues.filter((q) => q.role !== 'work')) expect(counted(queue.name)).toBe(false);
+  });
+
+  it('lists no task type: a worker consumes every registered type unless WORKER_TASK_TYPES narrows it', () => {
+    expect(containerEnv('offload-worker').WORKER_TASK_TYPES).toBeUndefined();
   });
 });
 

@@ -7,9 +7,8 @@ import type { AfterResponse } from './after-response';
 import { HttpProblem } from './http-errors';
 import { problemHandler } from './problem';
 import { requestLog } from './request-log';
-import { datasetRoutes } from './routes/datasets';
 import { healthRoutes } from './routes/health';
-import { imageRoutes } from './routes/images';
+import { taskFormRoutes } from './routes/task-forms';
 import { taskRoutes } from './routes/tasks';
 import { uploadRoutes } from './routes/uploads';
 
@@ -56,8 +55,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(uploadRoutes({ blobs: deps.storage.blobs, uploadMaxBytes: deps.limits.uploadMaxBytes }));
-  app.use(imageRoutes({ ...submitDeps, uploadMaxBytes: deps.limits.uploadMaxBytes }));
-  app.use(datasetRoutes({ ...submitDeps, datasetMaxBytes: deps.limits.datasetMaxBytes }));
+  app.use(taskFormRoutes({ ...submitDeps, uploadMaxBytes: deps.limits.uploadMaxBytes, datasetMaxBytes: deps.limits.datasetMaxBytes }));
   app.use(taskRoutes(submitDeps));
   app.use((req, _res, next) => next(new HttpProblem('not_found', `no route for ${req.method} ${req.path}`)));
   app.use(problemHandler());

@@ -4,8 +4,7 @@ import { NotAcceptedError, type Publisher } from '@offload/broker';
 import type { Storage } from '@offload/storage';
 import type { Logger, Metrics } from '@offload/telemetry';
 import { HttpProblem } from './http-errors';
-import { assertMarkVisible } from './mark-visibility';
-import { inspectUploads } from './upload-references';
+import { assertUploadRules, inspectUploads } from './upload-references';
 
 export interface SubmitDeps {
   publisher: Publisher;
@@ -38,7 +37,7 @@ export type SubmitOutcome = { kind: 'created' | 'replayed' | 'republished'; reco
  * Idempotency-Key, requests sharing the key run one at a time and map to one task.
  */
 export async function submitTask(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext): Promise<SubmitOutcome> {
-  assertMarkVisible(input, await inspectUploads(deps.storage.blobs, input));
+  assertUploadRules(input, await inspectUploads(deps.storage.blobs, input));
   const idempotency = ctx.idempotency;
   if (idempotency === undefined) return { kind: 'created', record: await createAndPublish(deps, input, ctx, randomUUID()) };
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TASK_TYPES, MAX_DELAY_MS, type TaskType } from '@offload/contracts';
 import { commonEnvShape, intVar, loadEnv } from '@offload/config';
-import type { AnalysisLimits } from './analysis/profile-dataset';
+import { WORKER_TASK_TYPES } from './handlers/index';
 
 /** RabbitMQ's default consumer_timeout: an unacked delivery older than this closes the channel. */
 export const BROKER_CONSUMER_TIMEOUT_MS = 30 * 60 * 1000;
@@ -20,8 +20,36 @@ const taskTypesVar = z
   })
   .describe('Task types (queues) this worker consumes, comma-separated');
 
-const timeoutVar = (type: string, defaultMs: number) =>
-  intVar(`Time limit of one ${type} attempt; must stay below the broker's consumer_timeout (30 min by default)`, defaultMs, 100, BROKER_CONSUMER_TIMEOUT_MS - 60_000);
+/** The largest time limit a task type may have: below the broker's consumer_timeout. */
+const MAX_TIMEOUT_MS = BROKER_CONSUMER_TIMEOUT_MS - 60_000;
+
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+type Upper<T extends TaskType> = Uppercase<T>;
+/** `<TYPE>_TIMEOUT_MS` and `<TYPE>_MAX_ATTEMPTS` of every registered type. */
+type LimitVars = { [T in TaskType as `${Upper<T>}_TIMEOUT_MS` | `${Upper<T>}_MAX_ATTEMPTS`]: ReturnType<typeof intVar> };
+/** Every type's own variables, together. */
+type TypeVars = UnionToIntersection<(typeof WORKER_TASK_TYPES)[TaskType]['env']>;
+
+const timeoutName = (taskType: TaskType) => `${taskType.toUpperCase()}_TIMEOUT_MS`;
+const attemptsName = (taskType: TaskType) => `${taskType.toUpperCase()}_MAX_ATTEMPTS`;
+
+/** For each registered type, in registry order: its two limit variables, then its own. */
+function taskTypeVars(): LimitVars & TypeVars {
+  const shape: Record<string, z.ZodType> = {};
+  for (const taskType of TASK_TYPES) {
+    const entry = WORKER_TASK_TYPES[taskType];
+    shape[timeoutName(taskType)] = intVar(
+      `Time limit of one ${taskType} attempt; must stay below the broker's consumer_timeout (30 min by default)`,
+      entry.timeoutMs,
+      100,
+      MAX_TIMEOUT_MS,
+    );
+    shape[attemptsName(taskType)] = intVar(`Attempts of a ${taskType} task before it is dead-lettered`, entry.maxAttempts, 1, 100);
+    Object.assign(shape, entry.env);
+  }
+  // Built from the registry at run time; these are the names and types it builds.
+  return shape as LimitVars & TypeVars;
+}
 
 export const workerEnvSchema = z.object({
   ...commonEnvShape,
@@ -32,16 +60,7 @@ export const workerEnvSchema = z.object({
   WORKER_MAX_DELIVERIES: intVar('Runs of one task lost with their worker (it crashed or was killed) before the task fails with worker_lost', 5, 1, 40),
   RETRY_BASE_MS: intVar('First retry delay; doubles per attempt, with jitter', 1_000, 100, MAX_DELAY_MS),
   RETRY_MAX_MS: intVar('Longest retry delay', 10 * 60 * 1000, 100, MAX_DELAY_MS),
-  WATERMARK_TIMEOUT_MS: timeoutVar('watermark', 2 * 60 * 1000),
-  WATERMARK_MAX_ATTEMPTS: intVar('Attempts of a watermark task before it is dead-lettered', 5, 1, 100),
-  ANALYSIS_TIMEOUT_MS: timeoutVar('analysis', 20 * 60 * 1000),
-  ANALYSIS_MAX_ATTEMPTS: intVar('Attempts of an analysis task before it is dead-lettered', 3, 1, 100),
-  ANALYSIS_MEMORY_MB: intVar('Memory budget of one analysis task (peak RSS); the engine gets 35% of it as its own limit', 1024, 128, 1024 * 1024),
-  ANALYSIS_THREADS: intVar('Engine threads per analysis task', 2, 1, 64),
-  ANALYSIS_MAX_COLUMNS: intVar('Columns a dataset may have (more: limit_exceeded)', 1000, 1, 100_000),
-  ANALYSIS_MAX_CORRELATION_COLUMNS: intVar('Numeric columns the correlation matrix takes (more: limit_exceeded)', 100, 1, 10_000),
-  ANALYSIS_MAX_GROUPS: intVar('Groups a group_by may produce (more: limit_exceeded)', 1000, 1, 1_000_000),
-  ANALYSIS_TMP_DIR: z.string().min(1).optional().describe("Scratch space for the analysis engine's spill files (default: the OS temp dir)"),
+  ...taskTypeVars(),
   SHARP_CONCURRENCY: intVar('libvips threads per image (0: one per core)', 1, 0, 64),
 });
 
@@ -56,25 +75,19 @@ export interface TaskTypeLimits {
   maxAttempts: number;
 }
 
-/** The engine's own memory limit as a share of the task's budget: its RSS runs well above it. */
-export const ENGINE_MEMORY_SHARE = 0.35;
-
-export function analysisLimits(config: WorkerConfig, defaultTempDir: string): AnalysisLimits {
-  return {
-    memoryLimitMb: Math.max(64, Math.floor(config.ANALYSIS_MEMORY_MB * ENGINE_MEMORY_SHARE)),
-    threads: config.ANALYSIS_THREADS,
-    tempDir: config.ANALYSIS_TMP_DIR ?? defaultTempDir,
-    maxColumns: config.ANALYSIS_MAX_COLUMNS,
-    maxCorrelationColumns: config.ANALYSIS_MAX_CORRELATION_COLUMNS,
-    maxGroups: config.ANALYSIS_MAX_GROUPS,
-  };
+export function taskTypeLimits(config: WorkerConfig): Record<TaskType, TaskTypeLimits> {
+  const limits: Partial<Record<TaskType, TaskTypeLimits>> = {};
+  for (const taskType of TASK_TYPES) {
+    limits[taskType] = { timeoutMs: numberVar(config, timeoutName(taskType)), maxAttempts: numberVar(config, attemptsName(taskType)) };
+  }
+  // Every registered type was filled in above.
+  return limits as Record<TaskType, TaskTypeLimits>;
 }
 
-export function taskTypeLimits(config: WorkerConfig): Record<TaskType, TaskTypeLimits> {
-  return {
-    watermark: { timeoutMs: config.WATERMARK_TIMEOUT_MS, maxAttempts: config.WATERMARK_MAX_ATTEMPTS },
-    analysis: { timeoutMs: config.ANALYSIS_TIMEOUT_MS, maxAttempts: config.ANALYSIS_MAX_ATTEMPTS },
-  };
+function numberVar(config: WorkerConfig, name: string): number {
+  const value: unknown = Reflect.get(config, name);
+  if (typeof value !== 'number') throw new TypeError(`${name} is not in the worker's configuration`);
+  return value;
 }
 
 /** libuv pool threads: room for every task's render plus the default pool's 4 for everything else. */

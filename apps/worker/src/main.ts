@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { ConfigError, ListenError } from '@offload/config';
 import { BrokerUnreachableError } from '@offload/broker';
 import { RecordStoreUnreachableError } from '@offload/storage';
-import { analysisLimits, loadWorkerConfig, threadPoolSize } from './config';
+import { loadWorkerConfig, threadPoolSize } from './config';
 import { createHandlers } from './handlers/index';
 import { runWorker } from './run-worker';
 
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   // libvips' own cache holds decoded images between tasks: memory we never reuse here.
   sharp.cache(false);
   sharp.concurrency(config.SHARP_CONCURRENCY);
-  const handlers = createHandlers({ watermark: { limitInputPixels: config.IMAGE_MAX_PIXELS }, analysis: analysisLimits(config, tmpdir()) });
+  const handlers = createHandlers(config, { imageMaxPixels: config.IMAGE_MAX_PIXELS, tempDir: tmpdir() });
   await runWorker({ config, name: NAME, handlers });
 }
 

@@ -2,7 +2,7 @@ import type { TaskPayload, TaskResultRef, TaskType } from '@offload/contracts';
 import type { Storage } from '@offload/storage';
 import type { Logger } from '@offload/telemetry';
 import { TaskTimeoutError } from './errors';
-import type { HandlerContext, HandlerRegistry } from './handlers/handler';
+import { runHandler, type HandlerContext, type HandlerRegistry } from './handlers/handler';
 import type { TaskRecordKeeper } from './task-record-keeper';
 
 export type RunOutcome =
@@ -52,7 +52,7 @@ export async function runTask(deps: TaskRunnerDeps, payload: TaskPayload, ctx: R
   try {
     // A handler that ignores its signal is abandoned (its late writes are refused by the record
     // store), so the time limit holds even for code that cannot be interrupted.
-    const result = await Promise.race([dispatch(deps.handlers, payload, context), aborted]);
+    const result = await Promise.race([runHandler(deps.handlers, payload, context), aborted]);
     if (ctx.release.aborted) return { kind: 'released' };
     await deps.keeper.succeeded(payload.id, result);
     return { kind: 'succeeded', result };
@@ -63,20 +63,6 @@ export async function runTask(deps: TaskRunnerDeps, payload: TaskPayload, ctx: R
     clearTimeout(timer);
     ctx.release.removeEventListener('abort', onRelease);
   }
-}
-
-function dispatch(handlers: HandlerRegistry, payload: TaskPayload, context: HandlerContext): Promise<TaskResultRef> {
-  switch (payload.task_type) {
-    case 'watermark':
-      return requireHandler(handlers.watermark, payload.task_type)(payload.content, context);
-    case 'analysis':
-      return requireHandler(handlers.analysis, payload.task_type)(payload.content, context);
-  }
-}
-
-function requireHandler<H>(handler: H | undefined, taskType: TaskType): H {
-  if (handler === undefined) throw new Error(`this worker has no handler for task type ${taskType}`);
-  return handler;
 }
 
 function handlerContext(deps: TaskRunnerDeps, taskId: string, log: Logger, signal: AbortSignal): HandlerContext {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { TaskInput } from './task-input';
-import { analysisContentSchema } from './task-types/analysis';
-import { watermarkContentSchema } from './task-types/watermark';
+import { TASK_TYPE_REGISTRY, TASK_TYPES, type ContentOf, type TaskType } from './task-types/index';
 
 /**
  * The major version of the message envelope. A worker accepts every message of its major
@@ -16,16 +15,30 @@ const envelopeFields = {
   retry_count: z.number().int().min(0).describe('Retryable failures so far; the worker increments it on each retry'),
 };
 
+/** The envelope of a task of one type. */
+export type TaskPayloadOf<T extends TaskType> = {
+  v: typeof TASK_PAYLOAD_VERSION;
+  id: string;
+  task_type: T;
+  content: ContentOf<T>;
+  created_at: string;
+  retry_count: number;
+};
+/** The TaskPayload envelope: the body of every task message, a union over the registry. */
+export type TaskPayload = { [T in TaskType]: TaskPayloadOf<T> }[TaskType];
+
 /**
  * The TaskPayload envelope: the body of every task message. `task_type` selects the content
  * schema. Objects are lenient (unknown fields are dropped), so a rolling deploy that adds an
  * optional field never dead-letters healthy tasks.
  */
-export const taskPayloadSchema = z.discriminatedUnion('task_type', [
-  z.object({ ...envelopeFields, task_type: z.literal('watermark'), content: watermarkContentSchema }),
-  z.object({ ...envelopeFields, task_type: z.literal('analysis'), content: analysisContentSchema }),
-]);
-export type TaskPayload = z.infer<typeof taskPayloadSchema>;
+export const taskPayloadSchema = z.discriminatedUnion(
+  'task_type',
+  // One lenient object per registered type; the cast states the union the options make.
+  TASK_TYPES.map((t) => z.object({ ...envelopeFields, task_type: z.literal(t), content: TASK_TYPE_REGISTRY[t].content })) as unknown as [
+    z.ZodObject<{ task_type: z.ZodLiteral<TaskType>; content: z.ZodType }>,
+  ],
+) as unknown as z.ZodType<TaskPayload, unknown>;
 
 export type DecodeResult =
   | { ok: true; payload: TaskPayload }

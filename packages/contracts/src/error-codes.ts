@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   corrupt_image: { status: 422, title: 'The image is truncated or corrupt', retryable: false },
   image_too_large: { status: 413, title: 'The image declares more pixels than the configured limit', retryable: false },
   invalid_dataset: { status: 422, title: 'The dataset could not be parsed', retryable: false },
+  invalid_options: { status: 422, title: "The task's options do not fit its input", retryable: false },
   limit_exceeded: { status: 422, title: 'The dataset exceeds a configured limit', retryable: false },
   task_timeout: { status: 504, title: 'The task exceeded its time limit', retryable: true },
   attempts_exhausted: { status: 500, title: 'The task failed on every allowed attempt', retryable: false },

@@ -1,4 +1,4 @@
-export { taskInputSchema, type TaskInput } from './task-input';
+export { taskInputSchema, type TaskInput, type TaskInputOf } from './task-input';
 export {
   TASK_PAYLOAD_VERSION,
   taskPayloadSchema,
@@ -6,9 +6,21 @@ export {
   newTaskPayload,
   decodeTaskPayload,
   type TaskPayload,
+  type TaskPayloadOf,
   type DecodeResult,
 } from './envelope';
-export { TASK_TYPES, TASK_CONTENT_SCHEMAS, isTaskType, type TaskType } from './task-types/index';
+export {
+  TASK_TYPE_REGISTRY,
+  TASK_TYPES,
+  isTaskType,
+  taskUploads,
+  type TaskType,
+  type TaskUpload,
+  type ContentOf,
+  type InputContentOf,
+  type ResultOf,
+} from './task-types/index';
+export { defineTaskType, type TaskTypeDefinition, type TaskForm, type UploadFacts, type UploadKind } from './task-types/define-task-type';
 export {
   WATERMARK_POSITIONS,
   OUTPUT_FORMATS,
@@ -23,13 +35,32 @@ export {
   type WatermarkContent,
   type WatermarkOptions,
   type WatermarkResult,
+  watermarkTaskType,
 } from './task-types/watermark';
+export {
+  THUMBNAIL_FITS,
+  THUMBNAIL_FORMATS,
+  THUMBNAIL_MAX_RENDITIONS,
+  THUMBNAIL_MAX_WIDTH,
+  thumbnailContentSchema,
+  thumbnailContentInputSchema,
+  thumbnailResultSchema,
+  renditionSchema,
+  thumbnailTaskType,
+  type ThumbnailFit,
+  type ThumbnailFormat,
+  type ThumbnailContent,
+  type ThumbnailResult,
+  type Rendition,
+} from './task-types/thumbnail';
 export {
   DATASET_FORMATS,
   COLUMN_TYPES,
   analysisContentSchema,
   analysisContentInputSchema,
   analysisResultSchema,
+  analysisResultRefSchema,
+  analysisTaskType,
   columnProfileSchema,
   correlationSchema,
   groupSchema,
@@ -37,6 +68,7 @@ export {
   type DatasetFormat,
   type AnalysisContent,
   type AnalysisResult,
+  type AnalysisResultRef,
   type ColumnProfile,
   type ColumnType,
 } from './task-types/analysis';
@@ -47,11 +79,14 @@ export {
   isTerminalStatus,
   taskErrorSchema,
   taskResultRefSchema,
+  taskOutputSchema,
   taskRecordSchema,
   type TaskStatus,
   type TaskError,
   type TaskResultRef,
+  type TaskOutput,
   type TaskRecord,
+  type TaskRecordOf,
 } from './task-record';
 export {
   lostRunsOnStart,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODE_NAMES } from './error-codes';
-import { TASK_TYPES } from './task-types/index';
+import { TASK_TYPES, type ResultOf, type TaskType } from './task-types/index';
 
 export const TASK_STATUSES = ['queued', 'processing', 'retrying', 'succeeded', 'failed'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -32,10 +32,23 @@ export const taskErrorSchema = z.object({
 });
 export type TaskError = z.infer<typeof taskErrorSchema>;
 
-/** Where a finished task's output lives; each task type adds its own fields. */
+/** A named output of a task besides its result (a thumbnail rendition): `GET /v1/tasks/:id/outputs/:name`. */
+export const taskOutputSchema = z.looseObject({
+  name: z.string(),
+  output_key: z.string(),
+  content_type: z.string(),
+  bytes: z.number().int().nonnegative(),
+});
+export type TaskOutput = z.infer<typeof taskOutputSchema>;
+
+/**
+ * Where a finished task's output lives (`GET /v1/tasks/:id/result` serves it), and its named
+ * outputs if it has several; each task type adds its own fields (see its `result` schema).
+ */
 export const taskResultRefSchema = z.looseObject({
   output_key: z.string(),
   content_type: z.string(),
+  outputs: z.array(taskOutputSchema).optional(),
 });
 export type TaskResultRef = z.infer<typeof taskResultRefSchema>;
 
@@ -61,3 +74,5 @@ export const taskRecordSchema = z.object({
   error: taskErrorSchema.optional(),
 });
 export type TaskRecord = z.infer<typeof taskRecordSchema>;
+/** The record of a task of one type, its `result` typed by the type's result schema. */
+export type TaskRecordOf<T extends TaskType> = Omit<TaskRecord, 'task_type' | 'result'> & { task_type: T; result?: ResultOf<T> };

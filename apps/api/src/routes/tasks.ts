@@ -58,5 +58,22 @@ export function taskRoutes(deps: TaskRoutesDeps): Router {
     await streamToClient(stream, res, req.log);
   });
 
+  router.get('/v1/tasks/:id/outputs/:name', async (req, res) => {
+    const id = taskIdParam(req);
+    const record = await deps.storage.records.get(id);
+    if (!record) throw new HttpProblem('not_found', `no task with id ${id}`);
+    if (record.status !== 'succeeded' || record.result === undefined) {
+      throw new HttpProblem('task_not_finished', `task ${id} has no outputs: it is ${record.status}`);
+    }
+    const output = record.result.outputs?.find((o) => o.name === req.params.name);
+    if (output === undefined) {
+      const names = (record.result.outputs ?? []).map((o) => o.name);
+      throw new HttpProblem('not_found', `task ${id} has no output named ${JSON.stringify(String(req.params.name).slice(0, 64))}${names.length > 0 ? ` (it has ${names.join(', ')})` : ''}`);
+    }
+    const { stream, bytes } = await deps.storage.blobs.open(output.output_key);
+    res.status(200).type(output.content_type).set('Content-Length', String(bytes));
+    await streamToClient(stream, res, req.log);
+  });
+
   return router;
 }

@@ -5,7 +5,9 @@ import { pipeline } from 'node:stream/promises';
 import type { AnalysisContent, TaskResultRef } from '@offload/contracts';
 import { outputKey, type Storage } from '@offload/storage';
 import { profileDataset, type AnalysisLimits } from '../analysis/profile-dataset';
-import type { TaskHandler } from './handler';
+import { z } from 'zod';
+import { intVar } from '@offload/config';
+import { defineWorkerTaskType, type TaskHandler } from './handler';
 
 /**
  * Thin adapter: find the dataset as a local file (an upload, or inline rows written as NDJSON),
@@ -61,3 +63,34 @@ async function datasetFile(content: AnalysisContent, storage: Storage, scratch: 
   await pipeline(stream, createWriteStream(path));
   return { path, format: content.format };
 }
+
+/** The engine's own memory limit as a share of the task's budget: its RSS runs well above it. */
+export const ENGINE_MEMORY_SHARE = 0.35;
+
+const analysisEnv = {
+  ANALYSIS_MEMORY_MB: intVar('Memory budget of one analysis task (peak RSS); the engine gets 35% of it as its own limit', 1024, 128, 1024 * 1024),
+  ANALYSIS_THREADS: intVar('Engine threads per analysis task', 2, 1, 64),
+  ANALYSIS_MAX_COLUMNS: intVar('Columns a dataset may have (more: limit_exceeded)', 1000, 1, 100_000),
+  ANALYSIS_MAX_CORRELATION_COLUMNS: intVar('Numeric columns the correlation matrix takes (more: limit_exceeded)', 100, 1, 10_000),
+  ANALYSIS_MAX_GROUPS: intVar('Groups a group_by may produce (more: limit_exceeded)', 1000, 1, 1_000_000),
+  ANALYSIS_TMP_DIR: z.string().min(1).optional().describe("Scratch space for the analysis engine's spill files (default: the OS temp dir)"),
+};
+
+/** The analysis limits from its variables. */
+export function analysisLimits(env: z.output<z.ZodObject<typeof analysisEnv>>, defaultTempDir: string): AnalysisLimits {
+  return {
+    memoryLimitMb: Math.max(64, Math.floor(env.ANALYSIS_MEMORY_MB * ENGINE_MEMORY_SHARE)),
+    threads: env.ANALYSIS_THREADS,
+    tempDir: env.ANALYSIS_TMP_DIR ?? defaultTempDir,
+    maxColumns: env.ANALYSIS_MAX_COLUMNS,
+    maxCorrelationColumns: env.ANALYSIS_MAX_CORRELATION_COLUMNS,
+    maxGroups: env.ANALYSIS_MAX_GROUPS,
+  };
+}
+
+export const analysisWorkerType = defineWorkerTaskType({
+  timeoutMs: 20 * 60 * 1000,
+  maxAttempts: 3,
+  env: analysisEnv,
+  createHandler: (env, shared) => analysisHandler(analysisLimits(env, shared.tempDir)),
+});

@@ -1,7 +1,7 @@
 import type { WatermarkResult } from '@offload/contracts';
 import { outputKey } from '@offload/storage';
 import { renderWatermark, type WatermarkLimits } from '../watermark/render-watermark';
-import type { TaskHandler } from './handler';
+import { defineWorkerTaskType, type TaskHandler } from './handler';
 
 /** Thin adapter: read the uploads, run the sharp pipeline, store the output under its task id. */
 export function watermarkHandler(limits: WatermarkLimits): TaskHandler<'watermark'> {
@@ -25,3 +25,10 @@ export function watermarkHandler(limits: WatermarkLimits): TaskHandler<'watermar
     return result;
   };
 }
+
+export const watermarkWorkerType = defineWorkerTaskType({
+  timeoutMs: 2 * 60 * 1000,
+  maxAttempts: 5,
+  env: {},
+  createHandler: (_env, shared) => watermarkHandler({ limitInputPixels: shared.imageMaxPixels }),
+});

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { uploadKeySchema } from '../storage-keys';
+import { defineTaskType } from './define-task-type';
 
 export const DATASET_FORMATS = ['csv', 'tsv', 'json', 'ndjson'] as const;
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
@@ -139,3 +140,23 @@ export const analysisResultSchema = z.object({
   approximate: z.boolean(),
 });
 export type AnalysisResult = z.infer<typeof analysisResultSchema>;
+
+/** The record's `result` of an analysis: where the report (analysisResultSchema) is, and its size. */
+export const analysisResultRefSchema = z.object({
+  output_key: z.string(),
+  content_type: z.literal('application/json'),
+  row_count: z.number().int().nonnegative(),
+  column_count: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+});
+export type AnalysisResultRef = z.infer<typeof analysisResultRefSchema>;
+
+/** Data analysis: a statistical profile of an uploaded dataset or inline rows (DuckDB). */
+export const analysisTaskType = defineTaskType({
+  description: 'Profile a dataset (CSV, TSV, JSON, NDJSON or inline rows): types, statistics, histograms, correlations, groups',
+  content: analysisContentSchema,
+  input: analysisContentInputSchema,
+  result: analysisResultRefSchema,
+  uploads: { dataset: 'dataset' },
+  form: { path: '/v1/datasets', files: { file: { at: 'dataset', required: true } }, optionsAt: '' },
+});

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { uploadKeySchema } from '../storage-keys';
+import { defineTaskType } from './define-task-type';
 
 export const WATERMARK_POSITIONS = [
   'top-left',
@@ -74,3 +75,25 @@ export const watermarkResultSchema = z.object({
   bytes: z.number().int().nonnegative(),
 });
 export type WatermarkResult = z.infer<typeof watermarkResultSchema>;
+
+/** Image watermarking: a text and/or logo mark drawn on an uploaded image (sharp). */
+export const watermarkTaskType = defineTaskType({
+  description: 'Draw a text and/or logo watermark on an uploaded image',
+  content: watermarkContentSchema,
+  input: watermarkContentInputSchema,
+  result: watermarkResultSchema,
+  uploads: { image: 'image', 'watermark.logo': 'image' },
+  form: { path: '/v1/images', files: { image: { at: 'image', required: true }, logo: { at: 'watermark.logo', required: false } }, optionsAt: 'watermark' },
+  checkUploads: (content, uploads) => {
+    const width = uploads.image?.width;
+    const { size } = content.watermark;
+    if (width === undefined || size * width >= 1) return [];
+    return [
+      {
+        path: 'watermark.size',
+        message: `the mark would be ${(size * width).toPrecision(2)} px wide on this ${width} px wide image: invisible; use a size of at least ${(1 / width).toPrecision(2)}`,
+        code: 'too_small',
+      },
+    ];
+  },
+});
