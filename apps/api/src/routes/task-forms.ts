@@ -93,7 +93,12 @@ function taskFormRoute(router: Router, taskType: TaskType, form: TaskForm, deps:
         const problems = toFieldProblems(parsed.error).map((p): FieldProblem => ({ ...p, path: formPath(p.path.replace(/^content\.?/, ''), form) }));
         throw validationProblem(problems);
       }
-      const outcome = await acceptTask(deps, req, res, parsed.data, sameRequest);
+      const outcome = await acceptTask(deps, req, res, parsed.data, sameRequest).catch((err: unknown) => {
+        // The checks of the uploads name paths in the content; a form names its fields.
+        if (!(err instanceof HttpProblem) || err.fieldProblems === undefined) throw err;
+        const problems = err.fieldProblems.map((p) => ({ ...p, path: formPath(p.path.replace(/^content\.?/, ''), form) }));
+        throw new HttpProblem(err.code, err.message, problems, err.headers);
+      });
       // A replay answers with the task the key first created; this request's files are not needed.
       if (outcome.kind === 'replayed') await discardUploads(deps.storage.blobs, req);
     } catch (err) {

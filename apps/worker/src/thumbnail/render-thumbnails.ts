@@ -83,11 +83,15 @@ export async function renderThumbnails(
   const renditions: RenderedThumbnail[] = [];
   for (const target of options.widths) {
     signal.throwIfAborted();
-    let pipeline = sharp(decoded.data, { raw }).resize(target, options.fit === 'inside' ? undefined : target, {
-      fit: options.fit,
-      position: options.fit === 'cover' ? sharp.strategy.attention : 'centre',
-      background: background(options.format),
-    });
+    // `inside`: the height from the original's aspect ratio, not the scaled copy's (which rounding moved).
+    let pipeline =
+      options.fit === 'inside'
+        ? sharp(decoded.data, { raw }).resize(target, Math.max(1, Math.round((target * height) / width)), { fit: 'fill' })
+        : sharp(decoded.data, { raw }).resize(target, target, {
+            fit: options.fit,
+            position: options.fit === 'cover' ? sharp.strategy.attention : 'centre',
+            background: background(options.format),
+          });
     pipeline = options.format === 'jpeg' ? pipeline.flatten({ background: '#ffffff' }) : probe.hasAlpha || options.fit === 'contain' ? pipeline : pipeline.removeAlpha();
     const { data, info } = await encodeOutput(pipeline, options.format, options.quality).toBuffer({ resolveWithObject: true });
     renditions.push({ name: `w${target}`, data, contentType: CONTENT_TYPES[options.format], width: info.width, height: info.height });
