@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_CODE_NAMES, type ErrorCode } from './error-codes';
 
 /** One field-level problem: `path` is dotted (`content.watermark.opacity`), `code` is zod's issue code. */
 export const fieldProblemSchema = z.object({
@@ -8,13 +9,16 @@ export const fieldProblemSchema = z.object({
 });
 export type FieldProblem = z.infer<typeof fieldProblemSchema>;
 
-/** The RFC 9457 `application/problem+json` body every error answers with. */
+/**
+ * The RFC 9457 `application/problem+json` body every error answers with. `code` is one of
+ * `ERROR_CODES`, whose table also gives the `status` and `title` that go with it.
+ */
 export const problemSchema = z.object({
   type: z.string(),
   title: z.string(),
   status: z.number().int(),
   detail: z.string(),
-  code: z.string(),
+  code: z.enum(ERROR_CODE_NAMES),
   instance: z.string().optional(),
   errors: z.array(fieldProblemSchema).optional(),
 });
@@ -23,7 +27,7 @@ export type Problem = z.infer<typeof problemSchema>;
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** The `type` URI of a problem with this code (relative: resolvable against the API's base URL). */
-export function problemType(code: string): string {
+export function problemType(code: ErrorCode): string {
   return `/problems/${code.replaceAll('_', '-')}`;
 }
 
