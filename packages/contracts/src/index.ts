@@ -132,5 +132,12 @@ export {
   type QueueSpec,
   type Topology,
 } from './topology';
-export { taskPayloadJsonSchema, taskInputJsonSchema, taskRecordJsonSchema } from './json-schema';
+export {
+  taskPayloadJsonSchema,
+  taskInputJsonSchema,
+  taskRecordJsonSchema,
+  problemJsonSchema,
+  taskResultJsonSchema,
+  type JsonSchema,
+} from './json-schema';
 export { OffloadError, classifyError, type OffloadErrorOptions } from './offload-error';
