@@ -202,3 +202,29 @@ describe('delayRoutingKey', () => {
     expect(words.slice(-4)).toEqual(['1', '0', '1', 'watermark']);
   });
 });
+
+/**
+ * The deployed topology, pinned. Every API and worker declares these queues on every (re)connect,
+ * and RabbitMQ answers a declare whose arguments differ from the existing queue's with 406
+ * PRECONDITION_FAILED and closes the channel: a changed argument (or queue type, or exchange
+ * type) stops every process of a running installation until someone deletes and recreates the
+ * queue, losing what it held. So this snapshot fails on any change. If the change is meant, it
+ * needs a migration step in the README and a CHANGELOG entry under a new major version, and only
+ * then `npx jest -u`. New task types add queues and bindings here; that is safe (nothing existing
+ * changes) and only needs the snapshot updated.
+ */
+describe('buildTopology (deployed arguments)', () => {
+  const topology = buildTopology(DEFAULT_PREFIX);
+
+  it('declares the same exchanges as the last release when given the default prefix', () => {
+    expect(topology.exchanges).toMatchSnapshot();
+  });
+
+  it('declares every queue with the same name and arguments as the last release when given the default prefix', () => {
+    expect(topology.queues).toMatchSnapshot();
+  });
+
+  it('binds the same way as the last release when given the default prefix', () => {
+    expect(topology.bindings).toMatchSnapshot();
+  });
+});
