@@ -228,7 +228,7 @@ describe('.dockerignore', () => {
     for (const path of ['node_modules/x', 'apps/api/node_modules/x', 'apps/api/dist/main.js', 'packages/contracts/dist/index.js', '.git/HEAD', '.turbo/x', 'data/records/x', 'bench/out/x']) {
       expect([path, ignored(path)]).toEqual([path, true]);
     }
-    for (const path of ['package.json', 'package-lock.json', 'turbo.json', 'apps/api/src/main.ts', 'packages/contracts/scripts/write-json-schemas.cjs']) {
+    for (const path of ['package.json', 'package-lock.json', 'turbo.json', 'apps/api/src/main.ts', 'packages/contracts/scripts/write-esm-entry.cjs']) {
       expect([path, ignored(path)]).toEqual([path, false]);
     }
   });
