@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { newUploadKey } from '@offload/storage';
 import { watermarkHandler } from '../src/handlers/watermark';
-import { pngBomb } from '../src/watermark/test-helpers';
+import { pngBomb } from './image-helpers';
 import { createWorkerHarness, type WorkerHarness } from './harness';
 
 const options = { position: 'bottom-right' as const, tile: false, opacity: 0.8, size: 0.3, margin: 0.02 };

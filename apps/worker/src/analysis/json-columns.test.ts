@@ -1,6 +1,6 @@
 import type { AnalysisResult } from '@offload/contracts';
 import { frequencies, numericSummary } from '../../test/reference-stats';
-import { column, createScratch, type Scratch } from './test-helpers';
+import { column, createScratch, type Scratch } from '../../test/dataset-scratch';
 
 const ndjson = (rows: readonly Record<string, unknown>[]) => rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
 /** One column `v` holding these JSON values, one per line. */

@@ -1,4 +1,4 @@
-import { column, createScratch, type Scratch } from './test-helpers';
+import { column, createScratch, type Scratch } from '../../test/dataset-scratch';
 
 const EMPTY_CORRELATION = { columns: [], matrix: [] };
 

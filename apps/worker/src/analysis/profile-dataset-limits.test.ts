@@ -1,4 +1,4 @@
-import { createScratch, type Scratch } from './test-helpers';
+import { createScratch, type Scratch } from '../../test/dataset-scratch';
 
 /** A CSV with `columns` integer columns c0, c1, … and `rows` rows. */
 function wideCsv(columns: number, rows: number): string {

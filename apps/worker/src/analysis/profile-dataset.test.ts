@@ -1,6 +1,6 @@
 import type { AnalysisResult, ColumnProfile } from '@offload/contracts';
 import { frequencies, mean, numericSummary, pearson, present } from '../../test/reference-stats';
-import { column, createScratch, type Scratch } from './test-helpers';
+import { column, createScratch, type Scratch } from '../../test/dataset-scratch';
 
 // A small dataset with missing values (empty and NA), ties for `top`, and every column type.
 const HEADER = ['id', 'price', 'qty', 'active', 'at', 'category', 'note'] as const;

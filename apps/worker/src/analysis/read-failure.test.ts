@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import sharp from 'sharp';
 import type { DatasetFormat } from '@offload/contracts';
-import { createScratch, type Scratch } from './test-helpers';
+import { createScratch, type Scratch } from '../../test/dataset-scratch';
 
 const SOURCE = 'the upload up_0123456789abcdef0123456789abcdef';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import sharp from 'sharp';
 import { thumbnailContentSchema, type ThumbnailContent } from '@offload/contracts';
-import { pngBomb } from '../watermark/test-helpers';
+import { pngBomb } from '../../test/image-helpers';
 import { renderThumbnails } from './render-thumbnails';
 
 const LIMITS = { limitInputPixels: 50_000_000 };

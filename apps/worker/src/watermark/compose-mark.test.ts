@@ -1,7 +1,7 @@
 import { buildMark, layoutMark } from './compose-mark';
 import { loadLogo } from './logo-mark';
 import type { RgbaImage } from './rgba-image';
-import { solidPng } from './test-helpers';
+import { solidPng } from '../../test/image-helpers';
 
 const FRAME = { width: 400, height: 300 };
 

@@ -1,7 +1,7 @@
 import { PermanentTaskError } from '../errors';
 import { decodeOptions } from './decode-options';
 import { translateDecodeFailure } from './decode-failure';
-import { noisyJpeg } from './test-helpers';
+import { noisyJpeg } from '../../test/image-helpers';
 
 const OPTIONS = decodeOptions({ limitInputPixels: 10_000_000, animated: false, autoOrient: true });
 

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { encodeOutput } from './encode-output';
-import { noisyJpeg } from './test-helpers';
+import { noisyJpeg } from '../../test/image-helpers';
 
 async function encode(format: Parameters<typeof encodeOutput>[1], quality?: number): Promise<Buffer> {
   return encodeOutput(sharp(await noisyJpeg(64, 48)), format, quality).toBuffer();

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { loadLogo, logoAspect, renderLogoMark } from './logo-mark';
 import type { RgbaImage } from './rgba-image';
-import { animatedImage, noisyJpeg, pngBomb, solidPng } from './test-helpers';
+import { animatedImage, noisyJpeg, pngBomb, solidPng } from '../../test/image-helpers';
 
 const LIMIT = 10_000_000;
 

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { markOverlays, type MarkPlacement } from './mark-overlay';
 import type { Mark } from './compose-mark';
-import { diffBox, framePixels, type Pixels } from './test-helpers';
+import { diffBox, framePixels, type Pixels } from '../../test/image-helpers';
 
 const FRAME = { width: 120, height: 90 };
 const MARK: Mark = { image: { data: Buffer.alloc(30 * 10 * 4, 255), width: 30, height: 10 }, size: { width: 30, height: 10 } };

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { assertWithinPixelLimit, probeImage, type ImageProbe } from './probe-image';
-import { animatedImage, pngBomb, solidPng } from './test-helpers';
+import { animatedImage, pngBomb, solidPng } from '../../test/image-helpers';
 
 function permanent(code: string): { name: string; code: string } {
   return { name: 'PermanentTaskError', code };

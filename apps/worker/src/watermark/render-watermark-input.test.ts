@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { renderWatermark, type RenderWatermarkInput } from './render-watermark';
-import { animatedImage, noisyJpeg, pngBomb, solidPng, watermarkOptions } from './test-helpers';
+import { animatedImage, noisyJpeg, pngBomb, solidPng, watermarkOptions } from '../../test/image-helpers';
 
 const LIMITS = { limitInputPixels: 10_000_000 };
 

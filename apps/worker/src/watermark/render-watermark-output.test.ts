@@ -9,7 +9,7 @@ import {
   solidPng,
   watermarkOptions,
   type WatermarkOverrides,
-} from './test-helpers';
+} from '../../test/image-helpers';
 
 const LIMITS = { limitInputPixels: 10_000_000 };
 const COLOURS = ['#ff0000', '#00ff00', '#0000ff'];

@@ -9,7 +9,7 @@ import {
   watermarkOptions,
   type Pixels,
   type Region,
-} from './test-helpers';
+} from '../../test/image-helpers';
 
 const WIDTH = 400;
 const HEIGHT = 300;

@@ -3,7 +3,7 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
-import { decodePixels, diffBox, solidPng, textSample, type Pixels, type Region } from './test-helpers';
+import { decodePixels, diffBox, solidPng, textSample, type Pixels, type Region } from '../../test/image-helpers';
 
 const run = promisify(execFile);
 
@@ -19,7 +19,7 @@ const TEXTS = [
 
 /** Draws textSample(text) in a child process whose fontconfig sees only the font file in `dir`. */
 async function sampleInChild(text: string, dir: string): Promise<Buffer> {
-  const helpers = JSON.stringify(join(__dirname, 'test-helpers.ts'));
+  const helpers = JSON.stringify(join(__dirname, '../../test/image-helpers.ts'));
   const script = `require(${helpers}).textSample(process.env.SAMPLE_TEXT).then((png) => process.stdout.write(png))`;
   const { stdout } = await run(process.execPath, ['--import', 'tsx', '-e', script], {
     cwd: __dirname,

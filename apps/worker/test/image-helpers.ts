@@ -1,8 +1,8 @@
-// Helpers for this folder's tests only: image builders and pixel comparisons.
+// Helpers for the image tests (watermark, thumbnail, whole worker): image builders and pixel comparisons.
 import { crc32 } from 'node:zlib';
 import type { WatermarkOptions } from '@offload/contracts';
 import sharp from 'sharp';
-import { renderWatermark } from './render-watermark';
+import { renderWatermark } from '../src/watermark/render-watermark';
 
 /** Decoded 8-bit sRGB pixels, alpha removed. */
 export interface Pixels {

@@ -1,10 +1,10 @@
-// Helpers for this folder's tests only: datasets written to a temp dir, profiled with test limits.
+// Helpers for the analysis tests: datasets written to a temp dir, profiled with test limits.
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from '@jest/globals';
 import type { AnalysisResult, ColumnProfile } from '@offload/contracts';
-import { profileDataset, type AnalysisLimits, type ProfileOptions } from './profile-dataset';
+import { profileDataset, type AnalysisLimits, type ProfileOptions } from '../src/analysis/profile-dataset';
 
 export interface RunOptions {
   limits?: Partial<AnalysisLimits>;
