@@ -3,3 +3,4 @@ export { waitUntil, type WaitOptions } from './wait-until';
 export { tempDataDir } from './temp-dir';
 export { TEST_REDIS_URL, deleteRedisKeys } from './redis';
 export { mulberry32, writeSampleCsv, SAMPLE_CATEGORIES, type SampleCsvOptions, type SampleRow } from './sample-csv';
+export { TEST_POSTGRES_URL, createTestDatabase, type TestDatabase } from './postgres';

@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createFsBlobStore } from '../fs-blob-store';
+import type { Storage } from '../storage';
+import { createDbIdempotencyStore } from './db-idempotency-store';
+import { createDbRecordStore } from './db-record-store';
+import { openRecordDatabase, type OpenDatabaseOptions, type RecordDatabase } from './open-database';
+import { guarded } from './store-errors';
+
+/** Storage with its records (and Idempotency-Keys) in the record database, and blobs under DATA_DIR. */
+export interface DbStorage extends Storage {
+  readonly database: RecordDatabase;
+}
+
+/**
+ * Opens the record database (SQLite in DATA_DIR, or PostgreSQL at `url`) and the blob store in
+ * `DATA_DIR/blobs`.
+ */
+export async function openDbStorage(options: OpenDatabaseOptions): Promise<DbStorage> {
+  const blobsDir = join(resolve(options.dataDir), 'blobs');
+  await mkdir(blobsDir, { recursive: true });
+  const database = await openRecordDatabase(options);
+  return {
+    database,
+    blobs: createFsBlobStore(blobsDir),
+    records: createDbRecordStore(database),
+    idempotency: createDbIdempotencyStore(database),
+    async checkWritable() {
+      await Promise.all([probeBlobs(blobsDir), guarded(() => probeDatabase(database))]);
+    },
+    close: () => database.close(),
+  };
+}
+
+async function probeBlobs(dir: string): Promise<void> {
+  const probe = join(dir, `.probe-${randomUUID()}`);
+  await writeFile(probe, 'ok', { flag: 'wx' });
+  await unlink(probe);
+}
+
+/** A write that changes nothing: it still needs the database up and writable. */
+async function probeDatabase(database: RecordDatabase): Promise<void> {
+  await database.db.updateTable('task_transitions').set({ to_status: 'probe' }).where('from_status', '=', '\u0000never').execute();
+}

@@ -1,0 +1,43 @@
+/**
+ * The record database's tables, as Kysely sees them. One schema for SQLite and PostgreSQL: times
+ * are milliseconds since the epoch (integers sort and compare alike in both), documents are JSON
+ * text, and every column a query filters or sorts on is a column of its own.
+ */
+export interface TasksTable {
+  id: string;
+  task_type: string;
+  tenant: string;
+  status: string;
+  created_ms: number;
+  updated_ms: number;
+  /** When it became succeeded, failed or cancelled: what retention counts from. */
+  finished_ms: number | null;
+  /** Bumped by every write: an update applies only to the version it was computed from. */
+  version: number;
+  /** The whole task record (taskRecordSchema) as JSON. */
+  record: string;
+}
+
+/** The moves TASK_TRANSITIONS allows, as rows: an update must find its move here. */
+export interface TaskTransitionsTable {
+  from_status: string;
+  to_status: string;
+}
+
+export interface IdempotencyKeysTable {
+  /** SHA-256 of the client's key (hex): any string is safe, and none is stored as sent. */
+  key_hash: string;
+  fingerprint: string | null;
+  task_id: string | null;
+  created_ms: number | null;
+  expires_ms: number | null;
+  /** Who holds the key's lease while serving a request under it, and until when. */
+  lease_owner: string | null;
+  lease_until_ms: number | null;
+}
+
+export interface Database {
+  tasks: TasksTable;
+  task_transitions: TaskTransitionsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
