@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { commonEnvShape, intVar, loadEnv } from '@offload/config';
 
+/** The API's environment: every variable's name, default, bounds and description (the README's table is built from it). */
 export const apiEnvSchema = z.object({
   ...commonEnvShape,
   PORT: intVar('HTTP port of the API', 3000, 0, 65535),

@@ -51,6 +51,7 @@ function taskTypeVars(): LimitVars & TypeVars {
   return shape as LimitVars & TypeVars;
 }
 
+/** The worker's environment: every variable's name, default, bounds and description (the README's table is built from it). */
 export const workerEnvSchema = z.object({
   ...commonEnvShape,
   WORKER_CONCURRENCY: intVar('Tasks one worker process runs at once', 2, 1, 256),
@@ -66,6 +67,7 @@ export const workerEnvSchema = z.object({
 
 export type WorkerConfig = z.infer<typeof workerEnvSchema>;
 
+/** The worker's config from `env`, frozen; throws ConfigError naming each bad value. */
 export function loadWorkerConfig(env: Readonly<Record<string, string | undefined>>): Readonly<WorkerConfig> {
   return loadEnv(workerEnvSchema, env);
 }
