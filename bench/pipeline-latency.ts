@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { deleteTestTopology } from '@offload/test-support';
-import { renderWatermark } from '../apps/worker/src/watermark/render-watermark';
+import { renderWatermark } from '@offload/worker/testing';
 
 const nFlag = process.argv.indexOf('--n');
 const n = nFlag === -1 ? 20 : Number(process.argv[nFlag + 1]);

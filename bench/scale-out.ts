@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { encodeTaskPayload, watermarkOptionsSchema } from '@offload/contracts';
 import { createFsStorage, newUploadKey } from '@offload/storage';
 import { deleteTestTopology } from '@offload/test-support';
-import { loadWorkerConfig } from '../apps/worker/src/config';
+import { loadWorkerConfig } from '@offload/worker/testing';
 import { ROOT } from './lib/child';
 import { startConsumers, type ConsumerPool } from './lib/consumer-pool';
 import { benchImages, WATERMARK_FIELDS } from './lib/images';

@@ -7,7 +7,7 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { createFsStorage, openStorage, type Storage } from '@offload/storage';
 import { deleteTestTopology } from '@offload/test-support';
-import { loadWorkerConfig } from '../apps/worker/src/config';
+import { loadWorkerConfig } from '@offload/worker/testing';
 import { ROOT, runForJson } from './lib/child';
 import { benchImages, type ImageSize } from './lib/images';
 import { watchRecords } from './lib/record-watch';

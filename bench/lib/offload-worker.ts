@@ -9,10 +9,7 @@ import { tmpdir } from 'node:os';
 import sharp from 'sharp';
 import type { TaskResultRef } from '@offload/contracts';
 import { createMetrics } from '@offload/telemetry';
-import { loadWorkerConfig } from '../../apps/worker/src/config';
-import { createHandlers } from '../../apps/worker/src/handlers/index';
-import type { TaskHandler } from '../../apps/worker/src/handlers/handler';
-import { runWorker } from '../../apps/worker/src/run-worker';
+import { loadWorkerConfig, createHandlers, runWorker, type TaskHandler } from '@offload/worker/testing';
 import { reportToParent } from './consumer-protocol';
 import { sentAtOf } from './noop-task';
 

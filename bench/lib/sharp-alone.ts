@@ -5,8 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { watermarkOptionsSchema } from '@offload/contracts';
-import { loadWorkerConfig } from '../../apps/worker/src/config';
-import { renderWatermark } from '../../apps/worker/src/watermark/render-watermark';
+import { loadWorkerConfig, renderWatermark } from '@offload/worker/testing';
 import { WATERMARK_FIELDS } from './images';
 import { windowed } from './windowed';
 

@@ -7,8 +7,8 @@ import { join, posix, resolve } from 'node:path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { describeEnv } from '@offload/config';
 import { buildTopology, TASK_TYPES } from '@offload/contracts';
-import { apiEnvSchema } from '../../apps/api/src/config';
-import { workerEnvSchema } from '../../apps/worker/src/config';
+import { apiEnvSchema } from '@offload/api/testing';
+import { workerEnvSchema } from '@offload/worker/testing';
 import { dockerignoreMatcher, durationMs, parseDockerfile, summarizeStage, type Dockerfile, type Stage } from '../../scripts/dockerfile';
 import { andSegments, classifyRunSegment } from '../../scripts/images-verify';
 

@@ -1,7 +1,7 @@
 import { describeEnv } from '@offload/config';
 import { ERROR_CODES } from '@offload/contracts';
-import { apiEnvSchema } from '../../apps/api/src/config';
-import { workerEnvSchema } from '../../apps/worker/src/config';
+import { apiEnvSchema } from '@offload/api/testing';
+import { workerEnvSchema } from '@offload/worker/testing';
 
 function formatDefault(value: unknown): string {
   if (value === undefined) return '—';

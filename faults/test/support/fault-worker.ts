@@ -1,5 +1,4 @@
-import { loadWorkerConfig } from '../../../apps/worker/src/config';
-import { runWorker } from '../../../apps/worker/src/run-worker';
+import { loadWorkerConfig, runWorker } from '@offload/worker/testing';
 import { scriptedWatermarkHandler } from './scripted-watermark';
 
 /**

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskResultRef } from '@offload/contracts';
-import { PermanentTaskError, TransientTaskError } from '../../../apps/worker/src/errors';
-import type { TaskHandler } from '../../../apps/worker/src/handlers/handler';
+import { PermanentTaskError, TransientTaskError, type TaskHandler } from '@offload/worker/testing';
 import { appendExecution, appendStart } from './execution-log';
 import { faultOutput, outputKeyOf, sha256 } from './fault-output';
 
