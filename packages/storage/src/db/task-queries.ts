@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { TASK_STATUSES, TASK_TYPES, type TaskRecord, type TaskStatus, type TaskType } from '@offload/contracts';
+import { parseRecord } from '../record-change';
+import type { RecordDatabase } from './open-database';
+import { guarded } from './store-errors';
+
+/** Which tasks a listing or a count takes; every field narrows, and they combine. */
+export interface TaskFilter {
+  statuses?: readonly TaskStatus[];
+  taskTypes?: readonly TaskType[];
+  /** Created at or after. */
+  createdAfter?: Date;
+  /** Created before. */
+  createdBefore?: Date;
+  /** One tenant's tasks only (undefined: every tenant's). */
+  tenant?: string;
+}
+
+export interface ListRequest extends TaskFilter {
+  /** 1–200. */
+  limit: number;
+  /** The `next_cursor` of the previous page of the same query. */
+  cursor?: string;
+}
+
+export interface TaskPage {
+  tasks: TaskRecord[];
+  /** Present when there may be more: pass it as `cursor` for the next page. */
+  nextCursor?: string;
+}
+
+export type TaskCounts = { task_type: TaskType; status: TaskStatus; count: number }[];
+
+export interface TaskQueries {
+  /** Newest first (by creation, then id), `limit` at a time. Throws InvalidCursorError. */
+  list(request: ListRequest): Promise<TaskPage>;
+  /** How many tasks there are per task type and status. */
+  counts(filter?: Pick<TaskFilter, 'tenant'>): Promise<TaskCounts>;
+}
+
+/** A cursor that is not one this query handed out (altered, truncated, or from another query). */
+export class InvalidCursorError extends Error {
+  constructor(reason: string) {
+    super(`the cursor is not valid for this query: ${reason}`);
+    this.name = 'InvalidCursorError';
+  }
+}
+
+const cursorSchema = z.strictObject({
+  v: z.literal(1),
+  /** created_ms of the last task of the page. */
+  c: z.number().int().nonnegative(),
+  /** id of the last task of the page. */
+  i: z.uuid(),
+  /** A hash of the filter it belongs to. */
+  f: z.string().length(16),
+});
+
+function filterHash(filter: TaskFilter): string {
+  const canonical = JSON.stringify([
+    [...(filter.statuses ?? [])].sort(),
+    [...(filter.taskTypes ?? [])].sort(),
+    filter.createdAfter?.getTime() ?? null,
+    filter.createdBefore?.getTime() ?? null,
+    filter.tenant ?? null,
+  ]);
+  return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
+}
+
+/** The position after `last`, bound to the query's filter. */
+export function encodeCursor(last: { createdMs: number; id: string }, filter: TaskFilter): string {
+  return Buffer.from(JSON.stringify({ v: 1, c: last.createdMs, i: last.id, f: filterHash(filter) })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, filter: TaskFilter): { createdMs: number; id: string } {
+  if (!/^[A-Za-z0-9_-]{1,512}$/.test(cursor)) throw new InvalidCursorError('it is not a cursor this API issued');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError('it is not a cursor this API issued');
+  }
+  const result = cursorSchema.safeParse(parsed);
+  if (!result.success) throw new InvalidCursorError('it is not a cursor this API issued');
+  if (result.data.f !== filterHash(filter)) throw new InvalidCursorError('it belongs to a query with other filters');
+  return { createdMs: result.data.c, id: result.data.i };
+}
+
+/**
+ * Listing and counting task records. Each listing is one indexed range scan: the filters pick an
+ * index (see the migrations), and the cursor continues it from the last row of the previous page,
+ * so a page costs the same at any depth and pages stay stable while tasks are added.
+ */
+export function createTaskQueries(database: RecordDatabase): TaskQueries {
+  const { db } = database;
+  return {
+    async list(request) {
+      const position = request.cursor === undefined ? undefined : decodeCursor(request.cursor, request);
+      return await guarded(async () => {
+        let query = db.selectFrom('tasks').select(['id', 'created_ms', 'record']);
+        if (request.tenant !== undefined) query = query.where('tenant', '=', request.tenant);
+        if (request.statuses !== undefined && request.statuses.length > 0) query = query.where('status', 'in', [...request.statuses]);
+        if (request.taskTypes !== undefined && request.taskTypes.length > 0) query = query.where('task_type', 'in', [...request.taskTypes]);
+        if (request.createdAfter !== undefined) query = query.where('created_ms', '>=', request.createdAfter.getTime());
+        if (request.createdBefore !== undefined) query = query.where('created_ms', '<', request.createdBefore.getTime());
+        if (position !== undefined) {
+          query = query.where(({ or, and, eb }) =>
+            or([eb('created_ms', '<', position.createdMs), and([eb('created_ms', '=', position.createdMs), eb('id', '<', position.id)])]),
+          );
+        }
+        const rows = await query.orderBy('created_ms', 'desc').orderBy('id', 'desc').limit(request.limit + 1).execute();
+        const page = rows.slice(0, request.limit);
+        const last = page.at(-1);
+        return {
+          tasks: page.map((row) => parseRecord(row.record)),
+          ...(rows.length > request.limit && last !== undefined ? { nextCursor: encodeCursor({ createdMs: last.created_ms, id: last.id }, request) } : {}),
+        };
+      });
+    },
+
+    counts(filter = {}) {
+      return guarded(async () => {
+        let query = db.selectFrom('tasks').select(({ fn }) => ['task_type', 'status', fn.countAll<number | string>().as('count')]);
+        if (filter.tenant !== undefined) query = query.where('tenant', '=', filter.tenant);
+        const rows = await query.groupBy(['task_type', 'status']).execute();
+        return rows
+          .filter((row): row is typeof row & { task_type: TaskType; status: TaskStatus } => (TASK_TYPES as readonly string[]).includes(row.task_type) && (TASK_STATUSES as readonly string[]).includes(row.status))
+          .map((row) => ({ task_type: row.task_type, status: row.status, count: Number(row.count) }));
+      });
+    },
+  };
+}
