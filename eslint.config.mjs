@@ -1,5 +1,6 @@
-// One lint config for the monorepo. Beyond the recommended sets it enforces the dependency
-// direction from STYLE.md: contracts imports zod only; apps never touch amqplib directly.
+// One lint config for the monorepo: every workspace runs `eslint .` from its own directory.
+// Beyond the recommended sets it is type-aware (promises) and enforces the dependency direction
+// from STYLE.md: contracts imports zod only; apps never touch amqplib directly.
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -7,11 +8,22 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
+    languageOptions: {
+      // Type information from each file's nearest tsconfig.json (its workspace's, or
+      // bench/tsconfig.json), the same program tsc type-checks.
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-non-null-assertion': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      // Correctness here depends on awaiting publisher confirms, acks and record writes: a promise
+      // nobody awaits loses its failure, or ends the process as an unhandled rejection. Fire and
+      // forget is spelled `void` (with a comment saying why) or ends in a `.catch` that logs.
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
       'no-console': 'error',
     },
   },

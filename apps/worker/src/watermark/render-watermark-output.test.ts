@@ -20,7 +20,7 @@ function render(image: Buffer, options: WatermarkOverrides = {}): Promise<Render
 
 describe('renderWatermark output', () => {
   it('applies the EXIF orientation before placing the mark when the JPEG is stored rotated', async () => {
-    const stored = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#808080' } }).jpeg();
+    const stored = sharp({ create: { width: 300, height: 200, channels: 3, background: '#808080' } }).jpeg();
     const image = await stored.withMetadata({ orientation: 6 }).toBuffer();
     const output = await render(image, { format: 'png' });
     const metadata = await sharp(output.data).metadata();
