@@ -1,4 +1,5 @@
-// One lint config for the monorepo: every workspace runs `eslint .` from its own directory.
+// One lint config for the monorepo: every workspace runs `eslint .` from its own directory, and
+// the root lints bench/, which is no workspace (`npm run lint:bench`, a root task in turbo.json).
 // Beyond the recommended sets it is type-aware (promises) and enforces the dependency direction
 // from STYLE.md: contracts imports zod only; apps never touch amqplib directly.
 import tseslint from 'typescript-eslint';
