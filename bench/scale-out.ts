@@ -1,20 +1,19 @@
 // Row 5, scale-out: tasks/s with 1, 2 and 4 offload worker processes (competing consumers on one
 // queue), on no-op tasks (row 1's setup) and on real watermark tasks (640×480 JPEGs, the worker's
-// sharp handler, its default WORKER_CONCURRENCY), and on no-op tasks with records in Redis. The
+// sharp handler, its default WORKER_CONCURRENCY), and on no-op tasks with records in PostgreSQL. The
 // baseline of each is 1 process, same run.
 //   npx tsx bench/scale-out.ts [--quick] [--runs N] [--profile DIR]
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { encodeTaskPayload, watermarkOptionsSchema } from '@offload/contracts';
-import { createFsStorage, newUploadKey } from '@offload/storage';
+import { newUploadKey, openStorage } from '@offload/storage';
 import { deleteTestTopology } from '@offload/test-support';
 import { loadWorkerConfig } from '@offload/worker/testing';
 import { ROOT } from './lib/child';
 import { startConsumers, type ConsumerPool } from './lib/consumer-pool';
 import { benchImages, WATERMARK_FIELDS } from './lib/images';
-import { redisVersion } from './lib/bullmq';
 import { offloadNoopTask } from './lib/noop-task';
-import { RECORD_STORE_URL } from './lib/record-stores';
+import { RECORD_STORE_URL, postgresVersion } from './lib/record-stores';
 import type { RowResult, TableLine } from './lib/report';
 import { brokerPid, formatCpu } from './lib/process-stats';
 import { runRowCli, type RowOptions } from './lib/row';
@@ -24,9 +23,9 @@ import { measureSide, noopWorkerEnv, openOffloadPublisher, type SideRun } from '
 const ROW = '5 scale-out';
 export const PROCESS_COUNTS = [1, 2, 4] as const;
 
-type Mode = 'noop' | 'noop-redis' | 'watermark';
+type Mode = 'noop' | 'noop-postgres' | 'watermark';
 
-const MODE_LABEL: Record<Mode, string> = { noop: 'no-op', 'noop-redis': 'no-op (records in Redis)', watermark: 'watermark 640×480' };
+const MODE_LABEL: Record<Mode, string> = { noop: 'no-op', 'noop-postgres': 'no-op (records in PostgreSQL)', watermark: 'watermark 640×480' };
 
 interface Setup {
   processes: number;
@@ -43,7 +42,7 @@ async function setUp(mode: Mode, processes: number, dataDir: string, imageKeys: 
   const env =
     mode === 'watermark'
       ? { ...process.env, QUEUE_PREFIX: prefix, DATA_DIR: dataDir, WORKER_TASK_TYPES: 'watermark', WORKER_HTTP_PORT: '0', LOG_LEVEL: 'warn', RECORD_STORE_URL: '' }
-      : { ...noopWorkerEnv(prefix, dataDir), RECORD_STORE_URL: mode === 'noop-redis' ? RECORD_STORE_URL : '' };
+      : { ...noopWorkerEnv(prefix, dataDir), RECORD_STORE_URL: mode === 'noop-postgres' ? RECORD_STORE_URL : '' };
   let pool: ConsumerPool;
   try {
     pool = await startConsumers(join(ROOT, 'bench/lib/offload-worker.ts'), processes, {
@@ -81,12 +80,12 @@ async function setUp(mode: Mode, processes: number, dataDir: string, imageKeys: 
 
 export async function measureScaleOut(options: RowOptions): Promise<RowResult> {
   const begun = Date.now();
-  const tasks: Record<Mode, number> = { noop: options.quick ? 3_000 : 6_000, 'noop-redis': options.quick ? 3_000 : 6_000, watermark: options.quick ? 120 : 400 };
-  const redis = await redisVersion();
-  const modes: Mode[] = 'error' in redis ? ['noop', 'watermark'] : ['noop', 'noop-redis', 'watermark'];
+  const tasks: Record<Mode, number> = { noop: options.quick ? 3_000 : 6_000, 'noop-postgres': options.quick ? 3_000 : 6_000, watermark: options.quick ? 120 : 400 };
+  const postgres = await postgresVersion();
+  const modes: Mode[] = 'error' in postgres ? ['noop', 'watermark'] : ['noop', 'noop-postgres', 'watermark'];
   const dataDir = options.dataDir;
-  const runs: Record<Mode, Record<number, SideRun[]>> = { noop: {}, 'noop-redis': {}, watermark: {} };
-  const storage = await createFsStorage({ dataDir });
+  const runs: Record<Mode, Record<number, SideRun[]>> = { noop: {}, 'noop-postgres': {}, watermark: {} };
+  const storage = await openStorage({ dataDir });
   const imageKeys: string[] = [];
   for (const image of (await benchImages({ width: 640, height: 480 })).buffers) {
     const key = newUploadKey();

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { createFsStorage, openStorage, type Storage } from '@offload/storage';
+import { openStorage, type Storage } from '@offload/storage';
 import { deleteTestTopology } from '@offload/test-support';
 import { loadWorkerConfig } from '@offload/worker/testing';
 import { ROOT, runForJson } from './lib/child';
@@ -125,24 +125,22 @@ export async function measureWatermarkE2e(options: RowOptions): Promise<RowResul
   const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   const broker = await brokerPid();
   try {
-    // offload once per record store (files, the default; Redis when it answers), each an API and
+    // offload once per record store (SQLite, the default; PostgreSQL when it answers), each an API and
     // a worker on a topology of their own; only the side being measured gets uploads.
     const { variants } = await recordStoreVariants();
     const offloads: { variant: RecordStoreVariant; run: (uploads: MultipartBody[], count: number) => Promise<OffloadRun> }[] = [];
     for (const variant of variants) {
-      const variantPrefix = variant.suffix ? `${prefix}-redis` : prefix;
+      const variantPrefix = variant.suffix ? `${prefix}-pg` : prefix;
       const variantEnv = { ...env, QUEUE_PREFIX: variantPrefix, ...variant.env };
-      const tag = variant.suffix ? '-redis' : '';
+      const tag = variant.suffix ? '-pg' : '';
       const api = await startApi(variantEnv, `watermark-e2e-api${tag}.log`, options.profileDir);
       services.push(api);
       const worker = await startWorker(variantEnv, `watermark-e2e-worker${tag}.log`, options.profileDir);
       services.push(worker);
       closers.push(() => deleteTestTopology(variantPrefix));
-      const storage: Storage = variant.suffix
-        ? await openStorage({ dataDir, recordStoreUrl: variant.env.RECORD_STORE_URL, recordKeyPrefix: `${variantPrefix}:record:` })
-        : await createFsStorage({ dataDir });
+      const storage: Storage = await openStorage({ dataDir, ...(variant.suffix ? { recordStoreUrl: variant.env.RECORD_STORE_URL } : {}) });
       closers.push(() => storage.close());
-      const watcher = watchRecords(variant.suffix ? undefined : dataDir, storage);
+      const watcher = watchRecords(storage);
       closers.push(() => watcher.close());
       const submit = async (upload: MultipartBody): Promise<{ startedAt: number; doneAt: number }> => {
         const startedAt = epochMs();

@@ -1,6 +1,6 @@
-import { redisVersion } from './bullmq';
+import pg from 'pg';
 
-/** Where offload keeps task records in a bench run: its default (files in DATA_DIR) and Redis. */
+/** Where offload keeps task records in a bench run: its default (SQLite in DATA_DIR) and PostgreSQL. */
 export interface RecordStoreVariant {
   /** Side name suffix in logs and the JSON ('' for the default). */
   suffix: string;
@@ -10,12 +10,33 @@ export interface RecordStoreVariant {
   env: { RECORD_STORE_URL: string };
 }
 
-export const RECORD_STORE_URL = process.env.BENCH_RECORD_STORE_URL ?? 'redis://127.0.0.1:6379';
+/** The PostgreSQL database the bench keeps records in (created when missing). */
+export const RECORD_STORE_URL = process.env.BENCH_RECORD_STORE_URL ?? 'postgres://postgres@127.0.0.1:5432/offload_bench';
 
-/** The default store always; Redis when the local server answers (the same one BullMQ uses). */
+/** The server's version, making the bench's database first when it is missing; or why not. */
+export async function postgresVersion(url: string = RECORD_STORE_URL): Promise<{ version: string } | { error: string }> {
+  const target = new URL(url);
+  const database = target.pathname.slice(1);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`create database "${database.replaceAll('"', '""')}"`);
+    const { rows } = await client.query<{ server_version: string }>('show server_version');
+    return { version: rows[0]?.server_version ?? '?' };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The default store always; PostgreSQL when the local server answers. */
 export async function recordStoreVariants(): Promise<{ variants: RecordStoreVariant[]; skipped?: string }> {
-  const files: RecordStoreVariant = { suffix: '', label: '', env: { RECORD_STORE_URL: '' } };
-  const redis = await redisVersion();
-  if ('error' in redis) return { variants: [files], skipped: `records in Redis not measured: ${redis.error}` };
-  return { variants: [files, { suffix: ', Redis records', label: ', records in Redis', env: { RECORD_STORE_URL } }] };
+  const sqlite: RecordStoreVariant = { suffix: '', label: '', env: { RECORD_STORE_URL: '' } };
+  const postgres = await postgresVersion();
+  if ('error' in postgres) return { variants: [sqlite], skipped: `records in PostgreSQL not measured: ${postgres.error}` };
+  return { variants: [sqlite, { suffix: ', PostgreSQL records', label: ', records in PostgreSQL', env: { RECORD_STORE_URL } }] };
 }

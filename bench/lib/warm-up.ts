@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import amqplib from 'amqplib';
-import { taskRecordSchema, type TaskRecord } from '@offload/contracts';
-import { createFsStorage } from '@offload/storage';
+import type { TaskRecord } from '@offload/contracts';
+import { openStorage } from '@offload/storage';
 import { windowed } from './windowed';
 import { AMQP_URL, assertRawQueue, deleteRawQueue, publishWindowed } from './raw-amqp';
 
@@ -56,13 +54,13 @@ export const PAST_RECORDS = 30_000;
  * Returns the rate of each fsynced round.
  */
 export async function warmUpStorage(dataDir: string, minSeconds: number, maxSeconds: number, log: (line: string) => void): Promise<number[]> {
-  const storage = await createFsStorage({ dataDir });
+  const storage = await openStorage({ dataDir });
   const seeded = Date.now();
   await windowed(PAST_RECORDS, 64, () => {
     const id = randomUUID();
     const at = new Date(seeded).toISOString();
     const record: TaskRecord = { id, task_type: 'watermark', status: 'succeeded', attempts: 1, created_at: at, updated_at: at, started_at: at, finished_at: at, progress: 1, result: { output_key: `out_${id}.png`, content_type: 'image/png' } };
-    return writeFile(join(dataDir, 'records', `${id}.json`), `${JSON.stringify(taskRecordSchema.parse(record))}\n`);
+    return storage.records.create(record);
   });
   const seedSeconds = (Date.now() - seeded) / 1000;
   const rates: number[] = [];

@@ -2,6 +2,7 @@ import { openAsBlob } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analysisResultSchema, taskRecordSchema } from '@offload/contracts';
+import { openStorage } from '@offload/storage';
 import { SAMPLE_CATEGORIES, TEST_AMQP_URL, deleteTestTopology, tempDataDir, uniquePrefix, waitUntil, writeSampleCsv } from '@offload/test-support';
 import { API_ENTRY, WORKER_ENTRY, freePort, startNode, waitForHttp, type RunningProcess } from './processes';
 
@@ -87,17 +88,18 @@ describe('a large dataset analysed by a worker process with a lowered memory bud
     const { pid } = worker.child;
     if (pid === undefined) throw new Error(`the worker did not start: ${worker.stderr()}`);
 
-    // Poll the record file fast, keeping every progress value seen while the task runs.
+    // Poll the record fast, keeping every progress value seen while the task runs.
     const progressSeen: number[] = [];
-    const recordPath = join(dataDir, 'records', `${id}.json`);
+    const storage = await openStorage({ dataDir });
     const finished = await waitUntil(
       async () => {
-        const record = taskRecordSchema.parse(JSON.parse(await readFile(recordPath, 'utf8')));
+        const record = taskRecordSchema.parse(await storage.records.get(id));
         if (record.status === 'processing' && record.progress !== undefined && progressSeen.at(-1) !== record.progress) progressSeen.push(record.progress);
         return record.status === 'succeeded' || record.status === 'failed' ? record : undefined;
       },
       { intervalMs: 2, timeoutMs: 240_000, description: `analysis task ${id} to finish (worker stderr: ${worker.stderr().slice(-500)})` },
     );
+    await storage.close();
     const peakMb = await peakRssMb(pid);
     const seconds = (Date.now() - started) / 1000;
     // Numbers belong to bench/; this only shows them when asked.

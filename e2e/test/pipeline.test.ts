@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { taskRecordSchema, type TaskRecord } from '@offload/contracts';
+import { openStorage } from '@offload/storage';
 import { TEST_AMQP_URL, deleteTestTopology, tempDataDir, uniquePrefix, waitUntil } from '@offload/test-support';
 import { API_ENTRY, WORKER_ENTRY, freePort, startNode, waitForHttp, type RunningProcess } from './processes';
 
@@ -58,18 +57,20 @@ describe('the pipeline, end to end', () => {
     expect(queued.status).toBe('queued');
     expect((await fetch(`${base}${body.links.result}`)).status).toBe(409);
 
-    // Watch the record file while the worker runs it, to see every status it passes through.
+    // Watch the record in the database (SQLite in DATA_DIR) while the worker runs it, to see every
+    // status it passes through.
     const seen: TaskRecord['status'][] = ['queued'];
-    const recordPath = join(dataDir.path, 'records', `${body.id}.json`);
+    const storage = await openStorage({ dataDir: dataDir.path });
     worker = startNode(WORKER_ENTRY, { ...env, WORKER_HTTP_PORT: '0' });
     const finished = await waitUntil(
       async () => {
-        const record = taskRecordSchema.parse(JSON.parse(await readFile(recordPath, 'utf8')));
+        const record = taskRecordSchema.parse(await storage.records.get(body.id));
         if (seen.at(-1) !== record.status) seen.push(record.status);
         return record.status === 'succeeded' || record.status === 'failed' ? record : undefined;
       },
       { intervalMs: 2, timeoutMs: 30_000, description: 'the task to finish' },
     );
+    await storage.close();
     expect(finished.status).toBe('succeeded');
     expect(seen).toEqual(['queued', 'processing', 'succeeded']);
     expect(finished.attempts).toBe(1);

@@ -1,4 +1,4 @@
-import { TEST_REDIS_URL, waitUntil } from '@offload/test-support';
+import { createTestDatabase, waitUntil, type TestDatabase } from '@offload/test-support';
 import type { Submission } from './support/api-client';
 import { checkHistory, printCheck } from './support/checker';
 import { readExecutionLogs, unfinishedBy } from './support/execution-log';
@@ -9,11 +9,11 @@ import { faultSeed, seededRandom } from './support/seeded-random';
 const TASKS = 150;
 const KILLS = 6;
 
-// Records in DATA_DIR (the default) and in Redis: a crash must lose nothing with either store.
+// Records in SQLite in DATA_DIR (the default) and in PostgreSQL: a crash must lose nothing with either.
 describe.each([
-  ['records in DATA_DIR', undefined],
-  ['records in Redis', TEST_REDIS_URL],
-])('SIGKILL of worker replicas under load, %s', (storeLabel, recordStoreUrl) => {
+  ['records in SQLite', false],
+  ['records in PostgreSQL', true],
+])('SIGKILL of worker replicas under load, %s', (storeLabel, withPostgres) => {
   const random = seededRandom(faultSeed());
   // Separate streams: how many tasks the run feeds an idle victim varies, and must not move the
   // kill schedule.
@@ -21,12 +21,18 @@ describe.each([
   const durations = random.split();
   let system: FaultSystem;
 
+  let postgres: TestDatabase | undefined;
+
   beforeAll(async () => {
+    postgres = withPostgres ? await createTestDatabase() : undefined;
     // A kill returns each unacked message once, adding one to its delivery count; with fewer
     // kills than WORKER_MAX_DELIVERIES no healthy task can be failed as worker_lost.
-    system = await startFaultSystem({ workerEnv: { WORKER_MAX_DELIVERIES: String(KILLS + 1) }, ...(recordStoreUrl === undefined ? {} : { recordStoreUrl }) });
+    system = await startFaultSystem({ workerEnv: { WORKER_MAX_DELIVERIES: String(KILLS + 1) }, ...(postgres === undefined ? {} : { recordStoreUrl: postgres.url }) });
   }, 60_000);
-  afterAll(() => system.close(), 60_000);
+  afterAll(async () => {
+    await system.close();
+    await postgres?.drop();
+  }, 60_000);
 
   it('finishes every task, the killed ones on another process with the same output', async () => {
     const started = Date.now();

@@ -36,6 +36,9 @@ const BODY_PARSER_CODES: Readonly<Record<string, ErrorCode>> = {
   'request.aborted': 'malformed_json',
 };
 
+/** Seconds a client should wait before retrying a 503 that no route set a time for. */
+const RETRY_AFTER_S = 5;
+
 /** The one error middleware: every typed error becomes an RFC 9457 problem. */
 export function problemHandler(): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
@@ -64,9 +67,11 @@ export function problemHandler(): ErrorRequestHandler {
       sendProblem(res, code, code === 'malformed_json' ? 'the body is not valid JSON' : String(classifyError(err).message));
       return;
     }
-    const { code } = classifyError(err);
+    const { code, message } = classifyError(err);
     if (code !== undefined && code !== 'internal_error') {
-      sendProblem(res, code, classifyError(err).message);
+      // A dependency that is away (the record database) is a 503 the client may retry.
+      if (ERROR_CODES[code].status === 503) req.log.warn({ err }, 'a dependency is unavailable');
+      sendProblem(res, code, message, undefined, ERROR_CODES[code].status === 503 ? { 'Retry-After': String(RETRY_AFTER_S) } : {});
       return;
     }
     req.log.error({ err }, 'unhandled error');

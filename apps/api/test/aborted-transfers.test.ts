@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdir, readlink } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { outputKey } from '@offload/storage';
@@ -95,6 +96,6 @@ describe('transfers the client abandons', () => {
       socket.on('error', () => undefined);
     });
     await waitUntil(async () => (await blobFiles(harness.dataDir)).join() === before.join(), { timeoutMs: 5_000, description: 'the partial upload to be removed' });
-    expect((await openFiles()).filter((f) => f.startsWith(harness.dataDir))).toEqual([]);
+    expect((await openFiles()).filter((f) => f.startsWith(join(harness.dataDir, 'blobs')))).toEqual([]);
   });
 });

@@ -1,5 +1,3 @@
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { newUploadKey } from '@offload/storage';
@@ -22,11 +20,7 @@ describe('the API when the broker is unreachable', () => {
     await harness.close();
   });
 
-  async function records(): Promise<{ id: string; status: string; error?: { code: string } }[]> {
-    const dir = join(harness.dataDir, 'records');
-    const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
-    return Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as { id: string; status: string }));
-  }
+  const records = () => harness.allRecords();
 
   it('answers 503 with Retry-After within the publish timeout and marks the record not_accepted', async () => {
     const before = new Set((await records()).map((r) => r.id));

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
-import { buildTopology, type TaskType, type Topology } from '@offload/contracts';
+import { buildTopology, type TaskRecord, type TaskType, type Topology } from '@offload/contracts';
 import { connectBroker, createPublisher, waitForBroker, type AmqpConnectionManager, type Publisher } from '@offload/broker';
-import { createFsStorage, type RecordStore, type Storage } from '@offload/storage';
+import { openStorage, type RecordStore, type Storage } from '@offload/storage';
 import { createLogger, createMetrics, type Logger } from '@offload/telemetry';
 import { TEST_AMQP_URL, deleteTestTopology, rawConnection, tempDataDir, uniquePrefix } from '@offload/test-support';
 import { createAfterResponse, type AfterResponse } from '../src/after-response';
@@ -16,6 +16,8 @@ export interface ApiHarness {
   manager: AmqpConnectionManager;
   afterResponse: AfterResponse;
   dataDir: string;
+  /** Every task record in the store, newest first. */
+  allRecords(): Promise<TaskRecord[]>;
   close(): Promise<void>;
 }
 
@@ -45,8 +47,8 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
       : createLogger({ name: 'api-test', level: options.logLevel ?? 'info', destination: { write: (line: string) => void lines.push(line) } });
   const topology = buildTopology(uniquePrefix());
   const dir = await tempDataDir('offload-api');
-  const fsStorage = await createFsStorage({ dataDir: dir.path });
-  const storage: Storage = options.wrapRecords === undefined ? fsStorage : { ...fsStorage, records: options.wrapRecords(fsStorage.records) };
+  const opened = await openStorage({ dataDir: dir.path });
+  const storage: Storage = options.wrapRecords === undefined ? opened : { ...opened, records: options.wrapRecords(opened.records) };
   const url = options.amqpUrl ?? TEST_AMQP_URL;
   const manager = connectBroker({ url, logger, connectionName: 'api-test' });
   if (options.expectBroker !== false) await waitForBroker(manager, url, 10_000);
@@ -75,11 +77,22 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
     manager,
     afterResponse,
     dataDir: dir.path,
+    async allRecords() {
+      const all: TaskRecord[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await opened.queries.list({ limit: 200, ...(cursor === undefined ? {} : { cursor }) });
+        all.push(...page.tasks);
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+      return all;
+    },
     async close() {
       await afterResponse.drain(1_000);
       await publisher.close();
       await manager.close();
       if (options.expectBroker !== false) await deleteTestTopology(topology);
+      await opened.close();
       await dir.remove();
     },
   };

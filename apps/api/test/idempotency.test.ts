@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { newUploadKey } from '@offload/storage';
 import { rawConnection } from '@offload/test-support';
 import { createApiHarness, type ApiHarness } from './harness';
@@ -134,10 +132,7 @@ describe('Idempotency-Key', () => {
   });
 
   async function onlyRecordOf(taskType: string): Promise<string> {
-    const dir = join(harness.dataDir, 'records');
-    for (const file of await readdir(dir)) {
-      if (!file.endsWith('.json')) continue;
-      const record = JSON.parse(await readFile(join(dir, file), 'utf8')) as { id: string; task_type: string };
+    for (const record of await harness.allRecords()) {
       if (record.task_type === taskType) return record.id;
     }
     throw new Error(`no ${taskType} record`);

@@ -1,7 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeTaskPayload } from '@offload/contracts';
 import type { RecordStore } from '@offload/storage';
@@ -57,9 +55,9 @@ describe('POST /v1/tasks, the record write overlapping the publish', () => {
     const res = await request(harness.app).post('/v1/tasks').send(analysisTask);
 
     expectProblem(res, 503, 'broker_unavailable');
-    const files = (await readdir(join(harness.dataDir, 'records'))).filter((f) => f.endsWith('.json'));
-    expect(files).toHaveLength(1);
-    const record = await harness.storage.records.get(String(files[0]).replace(/\.json$/, ''));
+    const all = await harness.allRecords();
+    expect(all).toHaveLength(1);
+    const record = await harness.storage.records.get(String(all[0]?.id));
     expect(record).toMatchObject({ task_type: 'analysis', status: 'failed', error: { code: 'not_accepted' } });
   });
 });

@@ -1,5 +1,3 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createApiHarness, type ApiHarness } from './harness';
@@ -22,7 +20,7 @@ describe('POST /v1/tasks with bad input', () => {
   });
 
   const post = (body: unknown) => request(harness.app).post('/v1/tasks').send(body as object);
-  const recordCount = async () => (await readdir(join(harness.dataDir, 'records'))).filter((f) => f.endsWith('.json')).length;
+  const recordCount = async () => (await harness.allRecords()).length;
 
   it('answers 422 naming task_type when the body is an empty object', async () => {
     const body = expectProblem(await post({}), 422, 'validation_failed');

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { newUploadKey } from '@offload/storage';
 import { createApiHarness, unbindTaskType, type ApiHarness } from './harness';
 import { expectProblem, testImage } from './fixtures';
@@ -25,10 +23,9 @@ describe('POST /v1/tasks when no queue takes the task type', () => {
     expect(problem.detail).toMatch(/^the task was not accepted: no queue is bound for routing key analysis on .*; retry later$/);
     expect(res.headers['retry-after']).toBeDefined();
 
-    const dir = join(harness.dataDir, 'records');
-    const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
-    expect(files).toHaveLength(1);
-    const record: unknown = JSON.parse(await readFile(join(dir, String(files[0])), 'utf8'));
+    const all = await harness.allRecords();
+    expect(all).toHaveLength(1);
+    const record: unknown = all[0];
     expect(record).toEqual(expect.objectContaining({ task_type: 'analysis', status: 'failed', error: expect.objectContaining({ code: 'not_accepted' }) }));
 
     const metrics = await request(harness.app).get('/metrics').expect(200);

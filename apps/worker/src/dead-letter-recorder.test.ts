@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Delivery } from '@offload/broker';
-import { createFsStorage, type Storage } from '@offload/storage';
+import { openStorage, type Storage } from '@offload/storage';
 import { createLogger } from '@offload/telemetry';
 import { createDeadLetterRecorder, deadLetterReason, deadLetteredAtMs } from './dead-letter-recorder';
 import { createTaskRecordKeeper } from './task-record-keeper';
@@ -31,9 +31,12 @@ describe('createDeadLetterRecorder', () => {
   let storage: Storage;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'offload-recorder-'));
-    storage = await createFsStorage({ dataDir: dir });
+    storage = await openStorage({ dataDir: dir });
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    await storage.close();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   async function queuedRecord(updatedAt: Date): Promise<string> {
     const id = randomUUID();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { buildTopology, decodeTaskPayload, delayRoutingKey, type TaskPayload } from '@offload/contracts';
 import type { Delivery, Publisher, PublishMessage } from '@offload/broker';
-import { createFsStorage, type RecordStore, type Storage } from '@offload/storage';
+import { openStorage, type RecordStore, type Storage } from '@offload/storage';
 import { createLogger, createMetrics } from '@offload/telemetry';
 import { tempDataDir } from '@offload/test-support';
 import { PermanentTaskError, TransientTaskError } from './errors';
@@ -74,7 +74,7 @@ describe('createSettlement', () => {
 
   beforeEach(async () => {
     dir = await tempDataDir('offload-settlement');
-    storage = await createFsStorage({ dataDir: dir.path });
+    storage = await openStorage({ dataDir: dir.path });
     recorder = { events: [], published: [] };
     refusePublish = false;
     const records = loggingRecords(storage.records, recorder);
@@ -99,7 +99,10 @@ describe('createSettlement', () => {
     delivery = fakeDelivery(recorder, body, id);
     task = { payload: decoded.payload, attempt: 1, log: logger };
   });
-  afterEach(() => dir.remove());
+  afterEach(async () => {
+    await storage.close();
+    await dir.remove();
+  });
 
   const record = () => storage.records.get(id);
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskRecord } from '@offload/contracts';
-import { createFsStorage, type Storage } from '@offload/storage';
+import { openStorage, type Storage } from '@offload/storage';
 import { tempDataDir } from '@offload/test-support';
 import { createTaskRecordKeeper, type TaskRecordKeeper } from './task-record-keeper';
 
@@ -15,11 +15,14 @@ describe('createTaskRecordKeeper', () => {
 
   beforeEach(async () => {
     dir = await tempDataDir('offload-keeper');
-    storage = await createFsStorage({ dataDir: dir.path });
+    storage = await openStorage({ dataDir: dir.path });
     keeper = createTaskRecordKeeper({ records: storage.records, maxLostRuns: 3, now: () => NOW });
     id = randomUUID();
   });
-  afterEach(() => dir.remove());
+  afterEach(async () => {
+    await storage.close();
+    await dir.remove();
+  });
 
   const task = () => ({ id, task_type: 'watermark' as const, created_at: CREATED });
   const seed = (record: Partial<TaskRecord>) =>

@@ -9,7 +9,7 @@ import {
   type Topology,
 } from '@offload/contracts';
 import { connectBroker, createPublisher, waitForBroker, type AmqpConnectionManager, type Publisher } from '@offload/broker';
-import { createFsStorage, type RecordStore, type Storage } from '@offload/storage';
+import { openStorage, type RecordStore, type Storage } from '@offload/storage';
 import { createLogger, createMetrics, type Metrics } from '@offload/telemetry';
 import { TEST_AMQP_URL, deleteTestTopology, tempDataDir, uniquePrefix, waitUntil } from '@offload/test-support';
 import type { HandlerRegistry } from '../src/handlers/handler';
@@ -51,7 +51,7 @@ export async function createWorkerHarness(options: WorkerHarnessOptions): Promis
   const logger = createLogger({ name: 'worker-test', level: process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent' });
   const topology = buildTopology(uniquePrefix());
   const dir = await tempDataDir('offload-worker');
-  const storage = await createFsStorage({ dataDir: dir.path });
+  const storage = await openStorage({ dataDir: dir.path });
   const manager = connectBroker({ url: TEST_AMQP_URL, logger, connectionName: 'worker-test' });
   await waitForBroker(manager, TEST_AMQP_URL, 10_000);
   const publisher = createPublisher({ manager, topology, logger });
@@ -121,6 +121,7 @@ export async function createWorkerHarness(options: WorkerHarnessOptions): Promis
       await publisher.close();
       await manager.close();
       await deleteTestTopology(topology);
+      await storage.close();
       await dir.remove();
     },
   };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TaskRecord } from '@offload/contracts';
-import { createFsStorage, type Storage } from '@offload/storage';
+import { openStorage, type Storage } from '@offload/storage';
 import { tempDataDir } from '@offload/test-support';
 import type { Submission } from './api-client';
 import { checkHistory } from './checker';
@@ -14,9 +14,12 @@ describe('checkHistory', () => {
 
   beforeEach(async () => {
     dir = await tempDataDir('offload-checker');
-    storage = await createFsStorage({ dataDir: dir.path });
+    storage = await openStorage({ dataDir: dir.path });
   });
-  afterEach(() => dir.remove());
+  afterEach(async () => {
+    await storage.close();
+    await dir.remove();
+  });
 
   async function task(status: TaskRecord['status'], extra: Partial<TaskRecord> = {}): Promise<string> {
     const id = randomUUID();

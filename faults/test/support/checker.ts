@@ -1,7 +1,4 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { TaskRecord } from '@offload/contracts';
-import { Redis } from 'ioredis';
 import { openStorage, type Storage } from '@offload/storage';
 import { waitUntil } from '@offload/test-support';
 import type { Submission } from './api-client';
@@ -26,7 +23,7 @@ import { outputKeyOf, sha256 } from './fault-output';
  *   execution wrote. Lost and stuck never overlap.
  * - duplicated: a task whose executions logged two or more different output hashes, or whose
  *   stored output matches none of them (an execution's output was replaced by another's).
- * - unexpected: a record in DATA_DIR/records, or a started execution, whose id no 202 and no 503
+ * - unexpected: a record in the store, or a started execution, whose id no 202 and no 503
  *   named.
  * - not-accepted violations: a 503 task whose record is not `failed` / `not_accepted`, or that
  *   any worker started.
@@ -50,10 +47,11 @@ export interface CheckResult {
   logs: ExecutionLogs;
 }
 
-/** Where a system under test keeps its records: files in DATA_DIR, or keys in a Redis. */
+/** Where a system under test keeps its records: SQLite in DATA_DIR, or a PostgreSQL database. */
 export interface RecordLocation {
   dataDir: string;
-  redis?: { url: string; keyPrefix: string };
+  /** RECORD_STORE_URL. */
+  url?: string;
 }
 
 export interface CheckOptions {
@@ -70,16 +68,16 @@ export async function checkHistory(submissions: readonly Submission[], options: 
   const location = options.records ?? { dataDir: options.dataDir };
   const storage = await openStorage({
     dataDir: options.dataDir,
-    ...(location.redis === undefined ? {} : { recordStoreUrl: location.redis.url, recordKeyPrefix: location.redis.keyPrefix }),
+    ...(location.url === undefined ? {} : { recordStoreUrl: location.url }),
   });
   try {
-    return await checkWith(storage, location, submissions, options);
+    return await checkWith(storage, submissions, options);
   } finally {
     await storage.close();
   }
 }
 
-async function checkWith(storage: Storage, location: RecordLocation, submissions: readonly Submission[], options: CheckOptions): Promise<CheckResult> {
+async function checkWith(storage: Storage, submissions: readonly Submission[], options: CheckOptions): Promise<CheckResult> {
   const accepted = new Set(submissions.flatMap((s) => (s.outcome === 'accepted' ? [s.id] : [])));
   const refused = await notAcceptedIds(storage, submissions);
   await waitForTerminal(storage, accepted, options.deadlineMs);
@@ -134,7 +132,7 @@ async function checkWith(storage: Storage, location: RecordLocation, submissions
     }
   }
 
-  const seen = new Set([...(await recordIds(location)), ...started]);
+  const seen = new Set([...(await recordIds(storage)), ...started]);
   result.unexpected.push(...[...seen].filter((id) => !named.has(id)));
 
   for (const id of refused) {
@@ -194,24 +192,14 @@ async function storedOutputHash(storage: Storage, id: string): Promise<string | 
   }
 }
 
-async function recordIds(location: RecordLocation): Promise<string[]> {
-  if (location.redis !== undefined) {
-    const { url, keyPrefix } = location.redis;
-    const redis = new Redis(url);
-    try {
-      const ids: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
-        cursor = next;
-        ids.push(...keys.flatMap((k) => /^([0-9a-f-]{36})$/.exec(k.slice(keyPrefix.length))?.[1] ?? []));
-      } while (cursor !== '0');
-      return ids;
-    } finally {
-      await redis.quit();
-    }
-  }
-  // Only `<uuid>.json`: lock directories and temp files of atomic writes live there too.
-  const names = await readdir(join(location.dataDir, 'records'));
-  return names.flatMap((n) => /^([0-9a-f-]{36})\.json$/.exec(n)?.[1] ?? []);
+/** Every record id in the store. */
+async function recordIds(storage: Storage): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await storage.queries.list({ limit: 200, ...(cursor === undefined ? {} : { cursor }) });
+    ids.push(...page.tasks.map((t) => t.id));
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return ids;
 }

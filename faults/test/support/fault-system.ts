@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildTopology, type Topology } from '@offload/contracts';
-import { deleteRedisKeys, deleteTestTopology, tempDataDir, uniquePrefix, waitUntil } from '@offload/test-support';
+import { deleteTestTopology, tempDataDir, uniquePrefix, waitUntil } from '@offload/test-support';
 import type { RecordLocation } from './checker';
 import { apiClient, type ApiClient } from './api-client';
 import { brokerNode, type BrokerNode } from './broker-node';
@@ -23,7 +23,7 @@ export interface FaultSystem {
   readonly node: BrokerNode;
   readonly topology: Topology;
   readonly dataDir: string;
-  /** Where the records are: undefined for files in DATA_DIR. */
+  /** Where the records are: SQLite in DATA_DIR, or a PostgreSQL database. */
   readonly records: RecordLocation;
   readonly api: ApiClient;
   readonly apiProcess: Child;
@@ -38,7 +38,7 @@ export interface FaultSystem {
 export interface FaultSystemOptions {
   /** Worker environment for every worker of this file (WORKER_MAX_DELIVERIES, RETRY_BASE_MS…). */
   workerEnv?: Record<string, string>;
-  /** Keep records in this Redis (RECORD_STORE_URL) instead of DATA_DIR. */
+  /** Keep records in this PostgreSQL database (RECORD_STORE_URL) instead of SQLite in DATA_DIR. */
   recordStoreUrl?: string;
 }
 
@@ -48,7 +48,7 @@ export async function startFaultSystem(options: FaultSystemOptions = {}): Promis
   const prefix = uniquePrefix();
   const dir = await tempDataDir('offload-faults');
   const common = { AMQP_URL: node.url, QUEUE_PREFIX: prefix, DATA_DIR: dir.path, ...(options.recordStoreUrl === undefined ? {} : { RECORD_STORE_URL: options.recordStoreUrl }) };
-  const records: RecordLocation = options.recordStoreUrl === undefined ? { dataDir: dir.path } : { dataDir: dir.path, redis: { url: options.recordStoreUrl, keyPrefix: `${prefix}:record:` } };
+  const records: RecordLocation = options.recordStoreUrl === undefined ? { dataDir: dir.path } : { dataDir: dir.path, url: options.recordStoreUrl };
   const port = await freePort();
   const apiProcess = startChild('api', [API_ENTRY], {
     ...common,
@@ -72,7 +72,6 @@ export async function startFaultSystem(options: FaultSystemOptions = {}): Promis
     await step(() => apiProcess.stop('SIGTERM', 15_000));
     await step(() => deleteTestTopology(buildTopology(prefix), node.url));
     await step(() => dir.remove());
-    if (records.redis !== undefined) await step(() => deleteRedisKeys(records.redis?.keyPrefix ?? '', records.redis?.url));
     if (failures.length > 0) throw new AggregateError(failures, 'closing the fault system failed');
   };
 

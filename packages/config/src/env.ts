@@ -15,13 +15,12 @@ export const commonEnvShape = {
     .regex(/^amqps?:\/\//, { message: 'must be an amqp:// or amqps:// URL' })
     .default('amqp://guest:guest@localhost:5672')
     .describe('RabbitMQ connection URL'),
-  DATA_DIR: z.string().min(1).default('./data').describe('Shared storage directory for uploads, outputs and task records'),
+  DATA_DIR: z.string().min(1).default('./data').describe('Uploads and outputs, and the SQLite record database unless RECORD_STORE_URL is set'),
   RECORD_STORE_URL: z
     .string()
-    .regex(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' })
+    .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// or postgresql:// URL' })
     .optional()
-    .describe('Keep task records in this Redis (redis:// URL, keys `<QUEUE_PREFIX>:record:<id>`) instead of DATA_DIR: for throughput, see Performance'),
-  RECORD_TTL_S: intVar('With RECORD_STORE_URL: seconds Redis keeps a succeeded or failed record (0: for ever)', 7 * 24 * 60 * 60, 0, 10 * 365 * 24 * 60 * 60),
+    .describe('Keep task records in this PostgreSQL database (a fleet on several hosts) instead of SQLite in DATA_DIR'),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, { message: 'must be 1–64 letters, digits, - or _' })
@@ -69,20 +68,11 @@ export function describeEnv(schema: z.ZodObject): { name: string; defaultValue: 
   }));
 }
 
-/** Where storage lives, from the common variables: one mapping for the API, the worker and the CLI. */
-export function storageOptionsFrom(config: {
-  DATA_DIR: string;
-  QUEUE_PREFIX: string;
-  RECORD_STORE_URL?: string | undefined;
-  RECORD_TTL_S: number;
-  BROKER_CONNECT_TIMEOUT_MS: number;
-}): { dataDir: string; recordStoreUrl: string | undefined; recordKeyPrefix: string; finishedRecordTtlSeconds: number; connectTimeoutMs: number } {
-  return {
-    dataDir: config.DATA_DIR,
-    recordStoreUrl: config.RECORD_STORE_URL,
-    // Deployments that share a Redis keep apart as their queues do.
-    recordKeyPrefix: `${config.QUEUE_PREFIX}:record:`,
-    finishedRecordTtlSeconds: config.RECORD_TTL_S,
-    connectTimeoutMs: config.BROKER_CONNECT_TIMEOUT_MS,
-  };
+/** Where storage lives, from the common variables: one mapping for the API, the worker and the CLIs. */
+export function storageOptionsFrom(config: { DATA_DIR: string; RECORD_STORE_URL?: string | undefined; BROKER_CONNECT_TIMEOUT_MS: number }): {
+  dataDir: string;
+  recordStoreUrl: string | undefined;
+  connectTimeoutMs: number;
+} {
+  return { dataDir: config.DATA_DIR, recordStoreUrl: config.RECORD_STORE_URL, connectTimeoutMs: config.BROKER_CONNECT_TIMEOUT_MS };
 }

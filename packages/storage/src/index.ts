@@ -1,16 +1,8 @@
-export type {
-  IdempotencyEntry,
-  IdempotencyStore,
-  BlobStore,
-  ExternalRecordStore,
-  PutBlobOptions,
-  RecordStore,
-  RecordUpdate,
-  Storage,
-  UpdateOutcome,
-} from './storage';
+export type { IdempotencyEntry, IdempotencyStore, BlobStore, PutBlobOptions, RecordStore, RecordUpdate, Storage, UpdateOutcome } from './storage';
 export { assertSafeKey, isUploadKey, newUploadKey, outputKey } from './keys';
-export { createFsStorage, type FsStorageOptions } from './fs-storage';
 export { openStorage, type OpenStorageOptions } from './open-storage';
-export { openRedisRecordStore, RecordStoreUnreachableError, type RedisRecordStore, type RedisRecordStoreOptions } from './redis-record-store';
+export type { DbStorage } from './db/db-storage';
+export { RecordStoreUnreachableError, SQLITE_FILE, type Dialect, type RecordDatabase } from './db/open-database';
+export { RecordStoreUnavailableError } from './db/store-errors';
+export { InvalidCursorError, type ListRequest, type TaskCounts, type TaskFilter, type TaskPage, type TaskQueries } from './db/task-queries';
 export { BlobNotFoundError } from './blob-not-found-error';

@@ -1,36 +1,22 @@
-import { createFsStorage } from './fs-storage';
-import { openRedisRecordStore } from './redis-record-store';
-import type { Storage } from './storage';
+import { openDbStorage, type DbStorage } from './db/db-storage';
 
 export interface OpenStorageOptions {
-  /** `DATA_DIR`: blobs and idempotency keys, and records unless `recordStoreUrl` is set. */
+  /** `DATA_DIR`: blobs, and the SQLite record database unless `recordStoreUrl` is set. */
   dataDir: string;
-  /** `RECORD_STORE_URL`: a `redis://` URL to keep task records in Redis. */
+  /** `RECORD_STORE_URL`: a `postgres://` URL to keep records in PostgreSQL. */
   recordStoreUrl?: string | undefined;
-  /** Prefix of the record keys in Redis. @defaultValue `offload:record:` */
-  recordKeyPrefix?: string;
-  /** `RECORD_TTL_S`: how long Redis keeps a finished record; 0 for ever. */
-  finishedRecordTtlSeconds?: number;
-  /** How long opening waits for a record store server. */
+  /** How long opening waits for PostgreSQL. */
   connectTimeoutMs?: number;
-  /** A record store server's connection errors after start-up. */
+  /** PostgreSQL connection errors after start-up. */
   onError?: (err: Error) => void;
 }
 
-/** The storage the configuration asks for: everything under DATA_DIR, or records in Redis. */
-export async function openStorage(options: OpenStorageOptions): Promise<Storage> {
-  if (options.recordStoreUrl === undefined) return createFsStorage({ dataDir: options.dataDir });
-  const records = await openRedisRecordStore({
+/** The storage the configuration asks for: blobs under DATA_DIR, records in SQLite there or in PostgreSQL. */
+export function openStorage(options: OpenStorageOptions): Promise<DbStorage> {
+  return openDbStorage({
+    dataDir: options.dataDir,
     url: options.recordStoreUrl,
-    ...(options.recordKeyPrefix === undefined ? {} : { keyPrefix: options.recordKeyPrefix }),
-    ...(options.finishedRecordTtlSeconds === undefined ? {} : { finishedTtlSeconds: options.finishedRecordTtlSeconds }),
     ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
     ...(options.onError === undefined ? {} : { onError: options.onError }),
   });
-  try {
-    return await createFsStorage({ dataDir: options.dataDir, records });
-  } catch (err) {
-    await records.close();
-    throw err;
-  }
 }

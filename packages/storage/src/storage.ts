@@ -1,9 +1,10 @@
 import type { Readable } from 'node:stream';
 import type { TaskRecord } from '@offload/contracts';
+import type { TaskQueries } from './db/task-queries';
 
 /**
- * The narrow storage interface. Handlers and routes see only these two stores, so an object
- * store (S3-compatible) for blobs or a database for records can stand behind them later.
+ * The narrow storage interface. Handlers and routes see only these stores, so an object store
+ * (S3-compatible) can stand behind blobs without touching them.
  */
 
 export interface PutBlobOptions {
@@ -72,15 +73,11 @@ export interface IdempotencyStore {
 export interface Storage {
   readonly blobs: BlobStore;
   readonly records: RecordStore;
+  /** Listing and counting task records. */
+  readonly queries: TaskQueries;
   readonly idempotency: IdempotencyStore;
   /** Throws unless the store can be written now (readiness). */
   checkWritable(): Promise<void>;
   /** Releases connections (a record store on a server); the stores are unusable after. */
-  close(): Promise<void>;
-}
-
-/** A record store that lives outside DATA_DIR: it has its own readiness and connection. */
-export interface ExternalRecordStore extends RecordStore {
-  checkWritable(): Promise<void>;
   close(): Promise<void>;
 }

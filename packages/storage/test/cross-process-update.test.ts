@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { TEST_REDIS_URL } from '@offload/test-support';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { createTestDatabase, type TestDatabase } from '@offload/test-support';
 import { openStorage } from '../src/open-storage';
 import type { Storage } from '../src/storage';
 
@@ -36,16 +36,26 @@ function spawnIncrementer(dataDir: string, id: string, count: number, recordStor
   return { process: child, ready, exited };
 }
 
+let postgres: TestDatabase;
+beforeAll(async () => {
+  postgres = await createTestDatabase();
+});
+afterAll(async () => {
+  await postgres.drop();
+});
+
 describe.each([
-  ['files in DATA_DIR', undefined],
-  ['Redis', TEST_REDIS_URL],
-])('records across processes, %s', (_, recordStoreUrl) => {
+  ['SQLite in DATA_DIR', () => undefined],
+  ['PostgreSQL', () => postgres.url],
+])('records across processes, %s', (_, url) => {
+  let recordStoreUrl: string | undefined;
   let dataDir: string;
   let storage: Storage;
   const children: Child[] = [];
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'offload-xproc-'));
+    recordStoreUrl = url();
     storage = await openStorage({ dataDir, recordStoreUrl });
   });
 
@@ -77,7 +87,8 @@ describe.each([
 
     expect(outcomes.every((o) => o.applied)).toBe(true);
     expect((await storage.records.get(id))?.attempts).toBe(75);
-    if (recordStoreUrl === undefined) expect(await readdir(join(dataDir, 'records'))).toEqual([`${id}.json`]);
-    else expect(await readdir(dataDir)).not.toContain('records');
+    // SQLite lives in DATA_DIR (with its WAL); PostgreSQL leaves only the blobs there.
+    if (recordStoreUrl === undefined) expect(await readdir(dataDir)).toEqual(expect.arrayContaining(['blobs', 'offload.db']));
+    else expect(await readdir(dataDir)).toEqual(['blobs']);
   });
 });

@@ -1,6 +1,5 @@
 export { TEST_AMQP_URL, uniquePrefix, deleteTestTopology, rawConnection } from './broker';
 export { waitUntil, type WaitOptions } from './wait-until';
 export { tempDataDir } from './temp-dir';
-export { TEST_REDIS_URL, deleteRedisKeys } from './redis';
 export { mulberry32, writeSampleCsv, SAMPLE_CATEGORIES, type SampleCsvOptions, type SampleRow } from './sample-csv';
 export { TEST_POSTGRES_URL, createTestDatabase, type TestDatabase } from './postgres';

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { commonEnvShape, loadEnv } from '@offload/config';
 
-const { AMQP_URL, QUEUE_PREFIX, DATA_DIR, RECORD_STORE_URL, RECORD_TTL_S, BROKER_CONNECT_TIMEOUT_MS, PUBLISH_TIMEOUT_MS } = commonEnvShape;
+const { AMQP_URL, QUEUE_PREFIX, DATA_DIR, RECORD_STORE_URL, BROKER_CONNECT_TIMEOUT_MS, PUBLISH_TIMEOUT_MS } = commonEnvShape;
 
 /** What `npm run dlq` reads: the same variables, defaults and bounds as the worker's. */
-export const dlqEnvSchema = z.object({ AMQP_URL, QUEUE_PREFIX, DATA_DIR, RECORD_STORE_URL, RECORD_TTL_S, BROKER_CONNECT_TIMEOUT_MS, PUBLISH_TIMEOUT_MS });
+export const dlqEnvSchema = z.object({ AMQP_URL, QUEUE_PREFIX, DATA_DIR, RECORD_STORE_URL, BROKER_CONNECT_TIMEOUT_MS, PUBLISH_TIMEOUT_MS });
 
 export type DlqConfig = z.infer<typeof dlqEnvSchema>;
 

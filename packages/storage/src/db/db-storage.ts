@@ -7,6 +7,7 @@ import { createDbIdempotencyStore } from './db-idempotency-store';
 import { createDbRecordStore } from './db-record-store';
 import { openRecordDatabase, type OpenDatabaseOptions, type RecordDatabase } from './open-database';
 import { guarded } from './store-errors';
+import { createTaskQueries } from './task-queries';
 
 /** Storage with its records (and Idempotency-Keys) in the record database, and blobs under DATA_DIR. */
 export interface DbStorage extends Storage {
@@ -25,6 +26,7 @@ export async function openDbStorage(options: OpenDatabaseOptions): Promise<DbSto
     database,
     blobs: createFsBlobStore(blobsDir),
     records: createDbRecordStore(database),
+    queries: createTaskQueries(database),
     idempotency: createDbIdempotencyStore(database),
     async checkWritable() {
       await Promise.all([probeBlobs(blobsDir), guarded(() => probeDatabase(database))]);
@@ -41,5 +43,5 @@ async function probeBlobs(dir: string): Promise<void> {
 
 /** A write that changes nothing: it still needs the database up and writable. */
 async function probeDatabase(database: RecordDatabase): Promise<void> {
-  await database.db.updateTable('task_transitions').set({ to_status: 'probe' }).where('from_status', '=', '\u0000never').execute();
+  await database.db.updateTable('task_transitions').set({ to_status: 'probe' }).where('from_status', '=', 'no such status (a probe)').execute();
 }
