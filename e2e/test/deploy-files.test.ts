@@ -239,11 +239,52 @@ describe('docker/compose.yaml', () => {
   const services = obj(compose.services);
   const roleOf: Record<string, Role> = { api: 'api', worker: 'worker' };
 
-  it('runs RabbitMQ (management image, health-checked), the API and the worker', () => {
+  it('runs RabbitMQ (management image, health-checked), PostgreSQL, the API and the worker', () => {
     const rabbit = obj(services.rabbitmq);
     expect(rabbit.image).toMatch(/^rabbitmq:4[.\w-]*-management$/);
     expect(arr(obj(rabbit.healthcheck).test).join(' ')).toContain('rabbitmq-diagnostics -q ping');
-    expect(Object.keys(services).sort()).toEqual(['api', 'rabbitmq', 'worker']);
+    expect(Object.keys(services).sort()).toEqual(['api', 'postgres', 'rabbitmq', 'worker']);
+  });
+
+  describe('postgres', () => {
+    const postgres = obj(services.postgres);
+    const env = obj(postgres.environment);
+
+    it('is the official image on a pinned major version (a new major cannot open the old data directory)', () => {
+      expect(postgres.image).toMatch(/^postgres:17(\.\d+)*(-[a-z]+)?$/);
+    });
+
+    it('keeps its data in a named volume', () => {
+      const volume = arr(postgres.volumes).map(String).find((v) => v.endsWith(':/var/lib/postgresql/data'));
+      const name = String(volume).split(':')[0] as string;
+      expect(name).toMatch(/^[a-z][\w-]*$/);
+      expect(Object.keys(obj(compose.volumes))).toContain(name);
+      expect(name).not.toBe('offload-data');
+    });
+
+    it('is health-checked with pg_isready on its own user and database, and restarts', () => {
+      const test = arr(obj(postgres.healthcheck).test).map(String);
+      expect(test.slice(0, 2)).toEqual(['CMD', 'pg_isready']);
+      expect(test.join(' ')).toContain(`-U ${String(env.POSTGRES_USER)}`);
+      expect(test.join(' ')).toContain(`-d ${String(env.POSTGRES_DB)}`);
+      expect(postgres.restart).toMatch(/^(always|unless-stopped|on-failure)/);
+    });
+
+    it('has credentials set like the broker (not the image defaults)', () => {
+      expect(env.POSTGRES_USER).toEqual(obj(obj(services.rabbitmq).environment).RABBITMQ_DEFAULT_USER);
+      expect(env.POSTGRES_PASSWORD).toEqual(obj(obj(services.rabbitmq).environment).RABBITMQ_DEFAULT_PASS);
+      expect(typeof env.POSTGRES_DB).toBe('string');
+    });
+
+    it.each(['api', 'worker'])('%s: keeps its records there (RECORD_STORE_URL names its service, user and database)', (name) => {
+      const url = new URL(String(obj(obj(services[name]).environment).RECORD_STORE_URL));
+      expect(url.protocol).toMatch(/^postgres(ql)?:$/);
+      expect(url.hostname).toBe('postgres');
+      expect(url.port || '5432').toBe('5432');
+      expect(decodeURIComponent(url.username)).toBe(env.POSTGRES_USER);
+      expect(decodeURIComponent(url.password)).toBe(env.POSTGRES_PASSWORD);
+      expect(url.pathname).toBe(`/${String(env.POSTGRES_DB)}`);
+    });
   });
 
   it.each(['api', 'worker'])('%s: builds its Dockerfile from the repository root', (name) => {
@@ -259,9 +300,10 @@ describe('docker/compose.yaml', () => {
     for (const key of Object.keys(env)) expect([key, known.has(key)]).toEqual([key, true]);
   });
 
-  it.each(['api', 'worker'])('%s: starts after RabbitMQ is healthy, restarts, shares the DATA_DIR volume', (name) => {
+  it.each(['api', 'worker'])('%s: starts after RabbitMQ and PostgreSQL are healthy, restarts, shares the DATA_DIR volume', (name) => {
     const service = obj(services[name]);
     expect(obj(obj(service.depends_on).rabbitmq).condition).toBe('service_healthy');
+    expect(obj(obj(service.depends_on).postgres).condition).toBe('service_healthy');
     expect(service.restart).toMatch(/^(always|unless-stopped|on-failure)/);
     const dataDir = String(obj(service.environment).DATA_DIR);
     const volume = arr(service.volumes).map(String).find((v) => v.endsWith(`:${dataDir}`));
@@ -367,6 +409,18 @@ describe('deploy/k8s', () => {
     const grace = graceMs(role, role === 'api' ? 'API_SHUTDOWN_GRACE_MS' : 'WORKER_SHUTDOWN_GRACE_MS', env);
     expect(Number(podSpec(name).terminationGracePeriodSeconds) * 1000).toBeGreaterThan(pauseMs + grace);
     expect(obj(podSpec(name).securityContext).runAsNonRoot).toBe(true);
+  });
+
+  it.each(deployments)('%s: takes RECORD_STORE_URL (a postgres:// URL) from the Secret offload-records', (_role, name) => {
+    const entry = arr(container(name).env).map(obj).find((e) => e.name === 'RECORD_STORE_URL');
+    expect(entry?.value).toBeUndefined();
+    const ref = obj(obj(entry?.valueFrom).secretKeyRef);
+    expect(ref).toEqual({ name: 'offload-records', key: 'RECORD_STORE_URL' });
+    const secret = named('Secret', 'offload-records');
+    const url = String({ ...obj(secret.data), ...obj(secret.stringData) }.RECORD_STORE_URL);
+    expect(url).toMatch(/^postgres(ql)?:\/\//);
+    // Not in the ConfigMap too, where a password would be in plain sight (and envFrom would shadow it).
+    expect(Object.keys(obj(named('ConfigMap', 'offload-config').data))).not.toContain('RECORD_STORE_URL');
   });
 
   it.each(deployments)('%s: mounts the ReadWriteMany claim at DATA_DIR', (_role, name) => {
