@@ -70,12 +70,44 @@ export interface IdempotencyStore {
   sweepExpired(): Promise<number>;
 }
 
+/** What a worker process writes at every beat. */
+export interface WorkerHeartbeat {
+  /** A UUID the process picks at start. */
+  id: string;
+  host: string;
+  pid: number;
+  /** The worker package's version. */
+  version: string;
+  taskTypes: readonly string[];
+  concurrency: number;
+  /** The tasks it is running now. */
+  runningTaskIds: readonly string[];
+  startedMs: number;
+  /** When this beat was taken (the worker's clock). */
+  beatMs: number;
+  /** How often it beats. */
+  beatIntervalMs: number;
+}
+
+export interface WorkerStore {
+  /** Writes the worker's row: inserts it on the first beat, replaces it on every later one. */
+  beat(heartbeat: WorkerHeartbeat): Promise<void>;
+  /** Deletes the worker's row (a graceful stop). Removing an absent row is no error. */
+  remove(id: string): Promise<void>;
+  /** The rows whose last beat is at or after `beatSinceMs` (every row without it), latest beat first. */
+  list(options?: { beatSinceMs?: number }): Promise<WorkerHeartbeat[]>;
+  /** Deletes the rows whose last beat is before `beatBeforeMs`; returns how many. */
+  sweep(beatBeforeMs: number): Promise<number>;
+}
+
 export interface Storage {
   readonly blobs: BlobStore;
   readonly records: RecordStore;
   /** Listing and counting task records. */
   readonly queries: TaskQueries;
   readonly idempotency: IdempotencyStore;
+  /** Worker heartbeats. */
+  readonly workers: WorkerStore;
   /** Throws unless the store can be written now (readiness). */
   checkWritable(): Promise<void>;
   /** Releases connections (a record store on a server); the stores are unusable after. */

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { tasksAndIdempotencyKeys } from './migrations/0001-tasks-and-idempotency-keys';
+import { workers } from './migrations/0002-workers';
 
 /**
  * Versioned migrations, applied in name order at start-up by whichever process comes first (the
@@ -9,6 +10,7 @@ import { tasksAndIdempotencyKeys } from './migrations/0001-tasks-and-idempotency
  */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_tasks_and_idempotency_keys': tasksAndIdempotencyKeys,
+  '0002_workers': workers,
 };
 
 /** The migrations as Kysely's Migrator reads them. */

@@ -36,8 +36,28 @@ export interface IdempotencyKeysTable {
   lease_until_ms: number | null;
 }
 
+/** One worker process's heartbeat row, written by the worker every beat interval. */
+export interface WorkersTable {
+  /** A UUID the process picks at start. */
+  id: string;
+  host: string;
+  pid: number;
+  /** The worker package's version. */
+  version: string;
+  /** The task types it consumes, as a JSON array. */
+  task_types: string;
+  concurrency: number;
+  /** The ids of the tasks it runs as of its last beat, as a JSON array. */
+  running_task_ids: string;
+  started_ms: number;
+  beat_ms: number;
+  /** Its own beat interval: readers judge it lost after three silent intervals, with no worker config. */
+  beat_interval_ms: number;
+}
+
 export interface Database {
   tasks: TasksTable;
   task_transitions: TaskTransitionsTable;
   idempotency_keys: IdempotencyKeysTable;
+  workers: WorkersTable;
 }
