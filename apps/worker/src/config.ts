@@ -58,6 +58,7 @@ export const workerEnvSchema = z.object({
   WORKER_TASK_TYPES: taskTypesVar,
   WORKER_SHUTDOWN_GRACE_MS: intVar('On SIGTERM: time in-flight tasks get to finish before they are requeued', 25_000, 0, 600_000),
   WORKER_HTTP_PORT: intVar('Port of the worker’s /livez, /readyz and /metrics (0: any free port)', 3001, 0, 65535),
+  WORKER_HEARTBEAT_MS: intVar('How often a worker writes its heartbeat row (GET /v1/workers); silent for three intervals, it is listed lost', 5_000, 100, 60_000),
   WORKER_MAX_DELIVERIES: intVar('Runs of one task lost with their worker (it crashed or was killed) before the task fails with worker_lost', 5, 1, 40),
   RETRY_BASE_MS: intVar('First retry delay; doubles per attempt, with jitter', 1_000, 100, MAX_DELAY_MS),
   RETRY_MAX_MS: intVar('Longest retry delay', 10 * 60 * 1000, 100, MAX_DELAY_MS),

@@ -32,6 +32,8 @@ export interface Consumer {
   /** Releases waiting deliveries, lets running tasks finish for `graceMs`, then releases the rest. */
   drain(graceMs: number): Promise<void>;
   readonly running: number;
+  /** The ids of the tasks running now (a copy): what the heartbeat reports. */
+  runningTaskIds(): readonly string[];
 }
 
 /**
@@ -43,6 +45,8 @@ export interface Consumer {
 export function createConsumer(deps: ConsumerDeps): Consumer {
   const lock = createRunLock();
   const gate = createRunGate();
+  /** Tasks running here; one run per id at a time (the run lock). */
+  const runningIds = new Set<string>();
   const settlement = createSettlement(deps);
   const pump = createDeliveryPump({
     concurrency: deps.concurrency,
@@ -77,9 +81,11 @@ export function createConsumer(deps: ConsumerDeps): Consumer {
     const { timeoutMs } = deps.limits(payload.task_type);
     const run = () => {
       deps.metrics.tasksInFlight.inc({ task_type: payload.task_type });
-      return runTask({ keeper: deps.keeper, storage: deps.storage, handlers: deps.handlers, timeoutMs: () => timeoutMs }, payload, { log, release }).finally(() =>
-        deps.metrics.tasksInFlight.dec({ task_type: payload.task_type }),
-      );
+      runningIds.add(payload.id);
+      return runTask({ keeper: deps.keeper, storage: deps.storage, handlers: deps.handlers, timeoutMs: () => timeoutMs }, payload, { log, release }).finally(() => {
+        deps.metrics.tasksInFlight.dec({ task_type: payload.task_type });
+        runningIds.delete(payload.id);
+      });
     };
     // A task that has lost a run runs alone, so the next crash it causes takes no neighbour with it.
     if (admission.lostRuns > 0) log.warn({ lost_runs: admission.lostRuns }, 'an earlier run of this task died with its worker; running it alone');
@@ -95,5 +101,6 @@ export function createConsumer(deps: ConsumerDeps): Consumer {
     get running() {
       return pump.running;
     },
+    runningTaskIds: () => [...runningIds],
   };
 }

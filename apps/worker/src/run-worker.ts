@@ -59,6 +59,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     concurrency: config.WORKER_CONCURRENCY,
     maxDeliveries: config.WORKER_MAX_DELIVERIES,
     shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
+    heartbeatMs: config.WORKER_HEARTBEAT_MS,
     publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
     limits: (taskType) => ({ ...limits[taskType], baseDelayMs: config.RETRY_BASE_MS, maxDelayMs: config.RETRY_MAX_MS }),
     onFatal: (err) => {

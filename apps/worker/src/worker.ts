@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { TaskType, Topology } from '@offload/contracts';
 import { createPublisher, createSubscriber, isIrrecoverableChannelError, type AmqpConnectionManager, type Subscriber } from '@offload/broker';
 import type { Storage } from '@offload/storage';
@@ -5,8 +7,10 @@ import type { Logger, Metrics } from '@offload/telemetry';
 import { createConsumer } from './consumer';
 import { createDeadLetterRecorder } from './dead-letter-recorder';
 import type { HandlerRegistry } from './handlers/handler';
+import { createHeartbeat } from './heartbeat';
 import type { RetryLimits } from './retry-policy';
 import { createTaskRecordKeeper } from './task-record-keeper';
+import { workerVersion } from './worker-version';
 
 export interface WorkerDeps {
   manager: AmqpConnectionManager;
@@ -26,9 +30,13 @@ export interface WorkerDeps {
   random?: () => number;
   /** Pause before a delivery that could not be settled goes back to the queue. @defaultValue 5 000 */
   settleRetryDelayMs?: number;
+  /** How often the worker writes its heartbeat row (`WORKER_HEARTBEAT_MS`). @defaultValue 5 000 */
+  heartbeatMs?: number;
 }
 
 export interface Worker {
+  /** A UUID picked at creation: the id of its heartbeat row (GET /v1/workers). */
+  readonly id: string;
   start(): Promise<void>;
   /** True while consuming on a live channel. */
   isReady(): boolean;
@@ -66,12 +74,22 @@ export function createWorker(deps: WorkerDeps): Worker {
     onDelivery: (d) => void recordDeadLetter(d),
     onChannelError,
   });
+  const id = randomUUID();
+  const heartbeat = createHeartbeat({
+    workers: deps.storage.workers,
+    identity: { id, host: hostname(), pid: process.pid, version: workerVersion(), taskTypes: deps.taskTypes, concurrency: deps.concurrency, startedMs: Date.now() },
+    intervalMs: deps.heartbeatMs ?? 5_000,
+    runningTaskIds: () => consumer.runningTaskIds(),
+    logger: deps.logger,
+  });
   let closing: Promise<void> | undefined;
 
   return {
+    id,
     async start() {
       await Promise.all([publisher.waitForReady(), tasks.start(), deadLetters.start()]);
-      log.info({ task_types: deps.taskTypes, concurrency: deps.concurrency }, 'worker consuming');
+      await heartbeat.start();
+      log.info({ worker_id: id, task_types: deps.taskTypes, concurrency: deps.concurrency }, 'worker consuming');
     },
     isReady: () => closing === undefined && publisher.isReady(),
     close() {
@@ -79,6 +97,8 @@ export function createWorker(deps: WorkerDeps): Worker {
         const steps: [string, () => Promise<unknown>][] = [
           ['stop consuming', () => Promise.all([tasks.stopConsuming(), deadLetters.stopConsuming()])],
           ['drain', () => consumer.drain(deps.shutdownGraceMs)],
+          // It beats on through the drain, so a long drain never reads as a lost worker.
+          ['remove heartbeat', () => heartbeat.stop()],
           ['close subscribers', () => Promise.all([tasks.close(), deadLetters.close()])],
           ['close publisher', () => publisher.close()],
         ];

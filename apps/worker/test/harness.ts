@@ -9,8 +9,8 @@ import {
   type Topology,
 } from '@offload/contracts';
 import { connectBroker, createPublisher, waitForBroker, type AmqpConnectionManager, type Publisher } from '@offload/broker';
-import { openStorage, type RecordStore, type Storage } from '@offload/storage';
-import { createLogger, createMetrics, type Metrics } from '@offload/telemetry';
+import { openStorage, type RecordStore, type Storage, type WorkerStore } from '@offload/storage';
+import { createLogger, createMetrics, type Logger, type Metrics } from '@offload/telemetry';
 import { TEST_AMQP_URL, deleteTestTopology, tempDataDir, uniquePrefix, waitUntil } from '@offload/test-support';
 import type { HandlerRegistry } from '../src/handlers/handler';
 import { createWorker, type Worker } from '../src/worker';
@@ -26,6 +26,11 @@ export interface WorkerHarnessOptions {
   settleRetryDelayMs?: number;
   /** Wraps the record store this worker sees (to make it fail or lag). */
   wrapRecords?: (records: RecordStore) => RecordStore;
+  /** Wraps the heartbeat store this worker sees (to make its beats fail). */
+  wrapWorkers?: (workers: WorkerStore) => WorkerStore;
+  heartbeatMs?: number;
+  /** The worker's logger. @defaultValue silent (debug with TEST_LOG_LEVEL=debug) */
+  logger?: Logger;
 }
 
 export interface WorkerHarness {
@@ -72,9 +77,13 @@ export async function createWorkerHarness(options: WorkerHarnessOptions): Promis
       const worker = createWorker({
         manager,
         topology,
-        storage: o.wrapRecords === undefined ? storage : { ...storage, records: o.wrapRecords(storage.records) },
+        storage: {
+          ...storage,
+          records: o.wrapRecords === undefined ? storage.records : o.wrapRecords(storage.records),
+          workers: o.wrapWorkers === undefined ? storage.workers : o.wrapWorkers(storage.workers),
+        },
         handlers: o.handlers,
-        logger,
+        logger: o.logger ?? logger,
         metrics: workerMetrics,
         taskTypes: o.taskTypes ?? ['watermark'],
         concurrency: o.concurrency ?? 2,
@@ -82,6 +91,7 @@ export async function createWorkerHarness(options: WorkerHarnessOptions): Promis
         shutdownGraceMs: o.shutdownGraceMs ?? 5_000,
         publishTimeoutMs: 5_000,
         ...(o.settleRetryDelayMs === undefined ? {} : { settleRetryDelayMs: o.settleRetryDelayMs }),
+        ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
         limits: () => ({ timeoutMs: o.timeoutMs ?? 30_000, maxAttempts: o.maxAttempts ?? 3, baseDelayMs: 200, maxDelayMs: 1_000 }),
       });
       await worker.start();
