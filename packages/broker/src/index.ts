@@ -10,6 +10,16 @@ export {
 } from './dead-letter-queue';
 export { createSubscriber, type Delivery, type Subscriber, type SubscriberOptions } from './subscriber';
 export {
+  createManagementApi,
+  managementUrlFrom,
+  vhostFromAmqpUrl,
+  ManagementApiError,
+  type ManagementApi,
+  type ManagementApiOptions,
+  type QueueMessageCounts,
+} from './management-api';
+export { createQueueDepths, type QueueDepth, type QueueDepthReport, type QueueDepths, type QueueDepthsOptions, type QueueDepthSource } from './queue-depths';
+export {
   NotAcceptedError,
   type NotAcceptedReason,
   BrokerUnreachableError,
