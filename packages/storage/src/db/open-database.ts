@@ -28,7 +28,7 @@ export interface OpenDatabaseOptions {
   connectTimeoutMs?: number;
   /** Connections to PostgreSQL. @defaultValue 10 */
   poolSize?: number;
-  /** A pool's connection errors after start-up (PostgreSQL restarted, say). */
+  /** Connection errors after start-up (PostgreSQL restarted, say), on idle and busy connections alike. */
   onError?: (err: Error) => void;
 }
 
@@ -131,8 +131,15 @@ async function openPostgres(options: OpenDatabaseOptions): Promise<RecordDatabas
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client that loses its server emits here; without a listener the process would crash.
-  pool.on('error', (err) => options.onError?.(err));
+  // pg hands a checked-out client's errors to its user (the pool listens to idle clients only) and
+  // Kysely adds no listener, so a server that ends a session while a transaction holds it between
+  // two statements (pg_ctl stop, a failover, pg_terminate_backend) emitted 'error' with no listener
+  // and crashed the process (brianc/node-postgres#2439). Each client gets its own listener for
+  // life: the statement in flight still fails through its promise, and the pool drops the dead
+  // client when it is released.
+  pool.on('connect', (client) => client.on('error', (err) => options.onError?.(err)));
+  // An idle client's error reaches the pool too; the client's own listener has reported it.
+  pool.on('error', () => undefined);
   try {
     const client = await pool.connect();
     client.release();
