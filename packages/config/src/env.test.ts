@@ -31,6 +31,10 @@ describe('loadEnv', () => {
     expect(problems.find((p) => p.startsWith('LOG_LEVEL:'))).toBeDefined();
   });
 
+  it('echoes a bad URL without its password', () => {
+    expect(() => loadEnv(schema, { AMQP_URL: 'http://ops:hunter2@rabbit:5672' })).toThrow('(got "http://ops:***@rabbit:5672/")');
+  });
+
   it('rejects a non-integer number', () => {
     expect(() => loadEnv(schema, { PORT: '3000.5' })).toThrow(/PORT/);
   });

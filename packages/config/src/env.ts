@@ -32,6 +32,15 @@ export const commonEnvShape = {
   IMAGE_MAX_PIXELS: intVar('Largest image (width × height) accepted: pixel bombs are refused', 100_000_000, 1, 1_000_000_000),
 };
 
+/** A value echoed in a config error, a URL's password replaced: the line goes to stderr and logs. */
+function withoutPassword(value: string | undefined): string | undefined {
+  if (value === undefined || !URL.canParse(value)) return value;
+  const url = new URL(value);
+  if (url.password === '') return value;
+  url.password = '***';
+  return url.toString();
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
@@ -51,7 +60,7 @@ export function loadEnv<S extends z.ZodObject>(schema: S, env: Readonly<Record<s
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = issue.path.map(String).join('.');
-        return `${name}: ${issue.message} (got ${JSON.stringify(present[name])})`;
+        return `${name}: ${issue.message} (got ${JSON.stringify(withoutPassword(present[name]))})`;
       }),
     );
   }
