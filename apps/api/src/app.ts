@@ -9,6 +9,7 @@ import { problemHandler } from './problem';
 import { requestLog } from './request-log';
 import { healthRoutes } from './routes/health';
 import { taskFormRoutes } from './routes/task-forms';
+import { taskListRoutes } from './routes/task-list';
 import { taskRoutes } from './routes/tasks';
 import { uploadRoutes } from './routes/uploads';
 
@@ -56,6 +57,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(uploadRoutes({ blobs: deps.storage.blobs, uploadMaxBytes: deps.limits.uploadMaxBytes }));
   app.use(taskFormRoutes({ ...submitDeps, uploadMaxBytes: deps.limits.uploadMaxBytes, datasetMaxBytes: deps.limits.datasetMaxBytes }));
+  app.use(taskListRoutes({ queries: deps.storage.queries }));
   app.use(taskRoutes(submitDeps));
   app.use((req, _res, next) => next(new HttpProblem('not_found', `no route for ${req.method} ${req.path}`)));
   app.use(problemHandler());

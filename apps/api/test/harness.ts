@@ -36,6 +36,8 @@ export interface HarnessOptions {
   logLevel?: 'info' | 'debug';
   /** Wraps the record store the app sees (to slow down or fail its writes). */
   wrapRecords?: (records: RecordStore) => RecordStore;
+  /** Keep records in this PostgreSQL database instead of SQLite in the temp DATA_DIR. */
+  recordStoreUrl?: string;
 }
 
 /** The real app on a real broker (own queue prefix) and a temp DATA_DIR. */
@@ -47,7 +49,7 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
       : createLogger({ name: 'api-test', level: options.logLevel ?? 'info', destination: { write: (line: string) => void lines.push(line) } });
   const topology = buildTopology(uniquePrefix());
   const dir = await tempDataDir('offload-api');
-  const opened = await openStorage({ dataDir: dir.path });
+  const opened = await openStorage({ dataDir: dir.path, ...(options.recordStoreUrl === undefined ? {} : { recordStoreUrl: options.recordStoreUrl }) });
   const storage: Storage = options.wrapRecords === undefined ? opened : { ...opened, records: options.wrapRecords(opened.records) };
   const url = options.amqpUrl ?? TEST_AMQP_URL;
   const manager = connectBroker({ url, logger, connectionName: 'api-test' });
