@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { Topology } from '@offload/contracts';
-import type { Publisher } from '@offload/broker';
+import type { Publisher, QueueDepths } from '@offload/broker';
 import type { Storage } from '@offload/storage';
 import type { Logger, Metrics } from '@offload/telemetry';
 import type { AfterResponse } from './after-response';
@@ -8,6 +8,7 @@ import { HttpProblem } from './http-errors';
 import { problemHandler } from './problem';
 import { requestLog } from './request-log';
 import { healthRoutes } from './routes/health';
+import { statsRoutes } from './routes/stats';
 import { taskFormRoutes } from './routes/task-forms';
 import { taskListRoutes } from './routes/task-list';
 import { taskRoutes } from './routes/tasks';
@@ -20,6 +21,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   afterResponse: AfterResponse;
+  /** Queue depths for GET /v1/stats. */
+  queueDepths: QueueDepths;
   limits: { uploadMaxBytes: number; datasetMaxBytes: number; jsonBodyMaxBytes: number };
   /** How long an Idempotency-Key keeps answering with its task. @defaultValue 24 h */
   idempotencyTtlMs?: number;
@@ -59,6 +62,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(taskFormRoutes({ ...submitDeps, uploadMaxBytes: deps.limits.uploadMaxBytes, datasetMaxBytes: deps.limits.datasetMaxBytes }));
   app.use(taskListRoutes({ queries: deps.storage.queries }));
   app.use(taskRoutes(submitDeps));
+  app.use(statsRoutes({ queries: deps.storage.queries, queueDepths: deps.queueDepths, topology: deps.topology }));
   app.use((req, _res, next) => next(new HttpProblem('not_found', `no route for ${req.method} ${req.path}`)));
   app.use(problemHandler());
   return app;

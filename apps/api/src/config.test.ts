@@ -39,6 +39,12 @@ describe('loadApiConfig', () => {
     expect(config).toEqual(expect.objectContaining({ PORT: 8080, AMQP_URL: 'amqps://u:p@rabbit:5671/vhost', DATA_DIR: '/srv/offload', PUBLISH_TIMEOUT_MS: 250 }));
   });
 
+  it('leaves RABBITMQ_MANAGEMENT_URL unset by default (main derives it from AMQP_URL) and waits 2 s for it', () => {
+    expect(loadApiConfig({}).RABBITMQ_MANAGEMENT_URL).toBeUndefined();
+    expect(loadApiConfig({}).RABBITMQ_MANAGEMENT_TIMEOUT_MS).toBe(2_000);
+    expect(loadApiConfig({ RABBITMQ_MANAGEMENT_URL: 'https://ops:pw@rabbit.example:15671' }).RABBITMQ_MANAGEMENT_URL).toBe('https://ops:pw@rabbit.example:15671');
+  });
+
   it('treats an empty value as unset', () => {
     expect(loadApiConfig({ PORT: '', LOG_LEVEL: '' })).toEqual(expect.objectContaining({ PORT: 3000, LOG_LEVEL: 'info' }));
   });
@@ -66,6 +72,8 @@ describe('loadApiConfig', () => {
     ['PUBLISH_TIMEOUT_MS', 'soon'],
     ['QUEUE_PREFIX', 'has space'],
     ['API_SHUTDOWN_GRACE_MS', '-5'],
+    ['RABBITMQ_MANAGEMENT_URL', 'amqp://guest:guest@rabbit:15672'],
+    ['RABBITMQ_MANAGEMENT_TIMEOUT_MS', '10'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     const err = configError({ [name]: value });
     expect(err.problems).toHaveLength(1);

@@ -18,6 +18,12 @@ export const apiEnvSchema = z.object({
     24 * 60 * 60 * 1000,
   ),
   REQUEST_IDLE_TIMEOUT_MS: intVar('A client still sending its request may pause at most this long between two bytes, else 408', 30_000, 500, 60 * 60 * 1000),
+  RABBITMQ_MANAGEMENT_URL: z
+    .string()
+    .regex(/^https?:\/\//, { message: 'must be an http:// or https:// URL' })
+    .optional()
+    .describe("RabbitMQ's management HTTP API, with credentials, for GET /v1/stats's unacked counts (default: AMQP_URL's host and credentials on port 15672 over http)"),
+  RABBITMQ_MANAGEMENT_TIMEOUT_MS: intVar('GET /v1/stats waits this long for the management API, then counts ready messages over AMQP instead (unacked unknown)', 2_000, 100, 60_000),
   API_SHUTDOWN_GRACE_MS: intVar('On SIGTERM: time to drain in-flight requests and after-response work', 10_000, 0, 600_000),
 });
 

@@ -1,6 +1,6 @@
 import { buildTopology } from '@offload/contracts';
 import { ConfigError, ListenError, listen, storageOptionsFrom } from '@offload/config';
-import { BrokerUnreachableError, createPublisher, openBrokerConnection } from '@offload/broker';
+import { BrokerUnreachableError, createManagementApi, createPublisher, createQueueDepths, managementUrlFrom, openBrokerConnection, vhostFromAmqpUrl } from '@offload/broker';
 import { openStorage, RecordStoreUnreachableError } from '@offload/storage';
 import { createLogger, createMetrics, logProcessWarnings } from '@offload/telemetry';
 import { createAfterResponse } from './after-response';
@@ -32,6 +32,16 @@ async function main(): Promise<void> {
     maxBufferedPublishes: config.PUBLISH_BUFFER_MAX,
   });
   await publisher.waitForReady();
+  const queueDepths = createQueueDepths({
+    manager,
+    management: createManagementApi({
+      url: config.RABBITMQ_MANAGEMENT_URL ?? managementUrlFrom(config.AMQP_URL),
+      vhost: vhostFromAmqpUrl(config.AMQP_URL),
+      timeoutMs: config.RABBITMQ_MANAGEMENT_TIMEOUT_MS,
+    }),
+    logger,
+    timeoutMs: config.RABBITMQ_MANAGEMENT_TIMEOUT_MS,
+  });
   const afterResponse = createAfterResponse(logger);
   let accepting = true;
   const app = createApp({
@@ -41,6 +51,7 @@ async function main(): Promise<void> {
     logger,
     metrics,
     afterResponse,
+    queueDepths,
     limits: { uploadMaxBytes: config.UPLOAD_MAX_BYTES, datasetMaxBytes: config.DATASET_MAX_BYTES, jsonBodyMaxBytes: config.JSON_BODY_MAX_BYTES },
     idempotencyTtlMs: config.IDEMPOTENCY_TTL_MS,
     isAccepting: () => accepting,

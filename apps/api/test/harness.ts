@@ -1,6 +1,16 @@
 import type { Express } from 'express';
 import { buildTopology, type TaskRecord, type TaskType, type Topology } from '@offload/contracts';
-import { connectBroker, createPublisher, waitForBroker, type AmqpConnectionManager, type Publisher } from '@offload/broker';
+import {
+  connectBroker,
+  createManagementApi,
+  createPublisher,
+  createQueueDepths,
+  managementUrlFrom,
+  vhostFromAmqpUrl,
+  waitForBroker,
+  type AmqpConnectionManager,
+  type Publisher,
+} from '@offload/broker';
 import { openStorage, type RecordStore, type Storage } from '@offload/storage';
 import { createLogger, createMetrics, type Logger } from '@offload/telemetry';
 import { TEST_AMQP_URL, deleteTestTopology, rawConnection, tempDataDir, uniquePrefix } from '@offload/test-support';
@@ -36,6 +46,8 @@ export interface HarnessOptions {
   logLevel?: 'info' | 'debug';
   /** Wraps the record store the app sees (to slow down or fail its writes). */
   wrapRecords?: (records: RecordStore) => RecordStore;
+  /** RabbitMQ's management API for GET /v1/stats. @defaultValue the test broker's, on port 15672 */
+  managementUrl?: string;
   /** Keep records in this PostgreSQL database instead of SQLite in the temp DATA_DIR. */
   recordStoreUrl?: string;
 }
@@ -57,6 +69,12 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
   const publisher = createPublisher({ manager, topology, logger, publishTimeoutMs: options.publishTimeoutMs ?? 2_000 });
   if (options.expectBroker !== false) await publisher.waitForReady();
   const afterResponse = createAfterResponse(logger);
+  const queueDepths = createQueueDepths({
+    manager,
+    management: createManagementApi({ url: options.managementUrl ?? managementUrlFrom(url), vhost: vhostFromAmqpUrl(url), timeoutMs: 1_000 }),
+    logger,
+    timeoutMs: 1_000,
+  });
   const app = createApp({
     publisher,
     storage,
@@ -64,6 +82,7 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
     logger,
     metrics: createMetrics('api'),
     afterResponse,
+    queueDepths,
     limits: {
       uploadMaxBytes: options.uploadMaxBytes ?? 5 * 1024 * 1024,
       datasetMaxBytes: options.datasetMaxBytes ?? options.uploadMaxBytes ?? 5 * 1024 * 1024,

@@ -1,0 +1,43 @@
+import { TASK_STATUSES, TASK_TYPES, type TaskStatus, type TaskType, type Topology } from '@offload/contracts';
+import type { QueueDepth, QueueDepthReport, QueueDepthSource } from '@offload/broker';
+import type { TaskCounts } from '@offload/storage';
+
+export interface QueueStats {
+  queue: string;
+  ready: number | null;
+  /** null when the numbers came from AMQP, which cannot count them. */
+  unacked: number | null;
+}
+
+export interface StatsBody {
+  /** Every registered task type, every status, zeros included. */
+  tasks: Record<TaskType, Record<TaskStatus, number>>;
+  queues: {
+    /** Where the numbers came from: `management_api` (ready and unacked), `amqp` (ready only), `unavailable`. */
+    source: QueueDepthSource;
+    work: Record<TaskType, QueueStats>;
+    /** `depth`: messages in it, ready and unacked (ready only from AMQP). */
+    dead_letter: QueueStats & { depth: number | null };
+  };
+}
+
+/** The queues GET /v1/stats reports on: each type's work queue, then the dead-letter queue. */
+export function statsQueues(topology: Topology): string[] {
+  return [...TASK_TYPES.map((t) => topology.workQueues[t]), topology.deadLetterQueue];
+}
+
+export function statsBody(counts: TaskCounts, depths: QueueDepthReport, topology: Topology): StatsBody {
+  const tasks = Object.fromEntries(TASK_TYPES.map((t) => [t, Object.fromEntries(TASK_STATUSES.map((s) => [s, 0]))])) as Record<TaskType, Record<TaskStatus, number>>;
+  for (const { task_type, status, count } of counts) tasks[task_type][status] = count;
+  const byName = new Map<string, QueueDepth>(depths.queues.map((d) => [d.queue, d]));
+  const stats = (queue: string): QueueStats => ({ queue, ready: byName.get(queue)?.ready ?? null, unacked: byName.get(queue)?.unacked ?? null });
+  const dead = stats(topology.deadLetterQueue);
+  return {
+    tasks,
+    queues: {
+      source: depths.source,
+      work: Object.fromEntries(TASK_TYPES.map((t) => [t, stats(topology.workQueues[t])])) as Record<TaskType, QueueStats>,
+      dead_letter: { ...dead, depth: dead.ready === null ? null : dead.ready + (dead.unacked ?? 0) },
+    },
+  };
+}
