@@ -13,6 +13,7 @@ import { taskFormRoutes } from './routes/task-forms';
 import { taskListRoutes } from './routes/task-list';
 import { taskRoutes } from './routes/tasks';
 import { uploadRoutes } from './routes/uploads';
+import { workersRoutes } from './routes/workers';
 
 export interface AppDeps {
   publisher: Publisher;
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(taskListRoutes({ queries: deps.storage.queries }));
   app.use(taskRoutes(submitDeps));
   app.use(statsRoutes({ queries: deps.storage.queries, queueDepths: deps.queueDepths, topology: deps.topology }));
+  app.use(workersRoutes({ workers: deps.storage.workers }));
   app.use((req, _res, next) => next(new HttpProblem('not_found', `no route for ${req.method} ${req.path}`)));
   app.use(problemHandler());
   return app;

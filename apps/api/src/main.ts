@@ -8,6 +8,7 @@ import { createApp } from './app';
 import { loadApiConfig } from './config';
 import { closeServer } from './close-server';
 import { createHttpServer } from './http-server';
+import { LOST_WORKERS_KEPT_MS } from './worker-status';
 
 /** The only file with side effects: config, connect, listen, and an ordered shutdown on SIGTERM. */
 async function main(): Promise<void> {
@@ -61,6 +62,11 @@ async function main(): Promise<void> {
     storage.idempotency.sweepExpired().then(
       (removed) => removed > 0 && logger.info({ removed }, 'swept expired idempotency keys'),
       (err: unknown) => logger.warn({ err }, 'sweeping idempotency keys failed'),
+    );
+    // Workers silent for a day are no longer listed; their rows only take space.
+    storage.workers.sweep(Date.now() - LOST_WORKERS_KEPT_MS).then(
+      (removed) => removed > 0 && logger.info({ removed }, 'swept the heartbeat rows of long-lost workers'),
+      (err: unknown) => logger.warn({ err }, 'sweeping lost workers failed'),
     );
   }, 60 * 60 * 1000);
   sweeper.unref();
