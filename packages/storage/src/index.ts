@@ -1,4 +1,5 @@
 export type { IdempotencyEntry, IdempotencyStore, BlobStore, PutBlobOptions, RecordStore, RecordUpdate, Storage, UpdateOutcome } from './storage';
+export type { CreateOptions, UploadInfo, UploadRegistry } from './storage';
 export type { WorkerHeartbeat, WorkerStore } from './storage';
 export { assertSafeKey, isUploadKey, newUploadKey, outputKey } from './keys';
 export { openStorage, type OpenStorageOptions } from './open-storage';

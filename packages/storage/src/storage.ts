@@ -38,9 +38,18 @@ export type UpdateOutcome =
   | { applied: false; reason: 'unchanged' | 'transition_not_allowed'; record: TaskRecord }
   | { applied: false; reason: 'not_found'; record: undefined };
 
+export interface CreateOptions {
+  /**
+   * The upload keys the task's content names (`taskUploads` of contracts), linked to the task in
+   * the transaction that creates it: retention keeps them while the task's record exists. Linked
+   * even when the record already exists (the same task, created by another process first).
+   */
+  uploads?: readonly string[];
+}
+
 export interface RecordStore {
-  /** Creates a record; returns false (and changes nothing) when one with that id exists. */
-  create(record: TaskRecord): Promise<boolean>;
+  /** Creates a record; returns false (and changes nothing but the links) when one with that id exists. */
+  create(record: TaskRecord, options?: CreateOptions): Promise<boolean>;
   get(id: string): Promise<TaskRecord | undefined>;
   /**
    * Reads, applies `update` and writes, atomically with respect to every other writer (other
@@ -100,12 +109,30 @@ export interface WorkerStore {
   sweep(beatBeforeMs: number): Promise<number>;
 }
 
+/** An upload as the API stored it. */
+export interface UploadInfo {
+  /** A key of `newUploadKey()`. */
+  key: string;
+  content_type: string;
+  size: number;
+}
+
+export interface UploadRegistry {
+  /**
+   * Records a stored upload, so retention can delete it once it is older than `RETENTION_S` and
+   * no task names it. Calls made together share one write.
+   */
+  add(upload: UploadInfo): Promise<void>;
+}
+
 export interface Storage {
   readonly blobs: BlobStore;
   readonly records: RecordStore;
   /** Listing and counting task records. */
   readonly queries: TaskQueries;
   readonly idempotency: IdempotencyStore;
+  /** Which uploads were stored, and when (retention). */
+  readonly uploads: UploadRegistry;
   /** Worker heartbeats. */
   readonly workers: WorkerStore;
   /** Throws unless the store can be written now (readiness). */

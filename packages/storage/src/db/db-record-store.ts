@@ -1,9 +1,11 @@
 import { isTerminalStatus, taskRecordSchema, type TaskRecord } from '@offload/contracts';
+import { isUploadKey } from '../keys';
 import { judgeUpdate, parseRecord, serializeRecord } from '../record-change';
 import { assertRecordId } from '../record-id';
 import type { RecordStore, RecordUpdate, UpdateOutcome } from '../storage';
 import type { RecordDatabase } from './open-database';
 import { guarded } from './store-errors';
+import { linkUploads } from './upload-links';
 import { withWriteTransaction, type Executor } from './write-transaction';
 
 export interface DbRecordStoreOptions {
@@ -16,7 +18,7 @@ export interface DbRecordStoreOptions {
 }
 
 type Op =
-  | { kind: 'create'; record: TaskRecord; resolve: (created: boolean) => void; reject: (err: unknown) => void }
+  | { kind: 'create'; record: TaskRecord; uploads: readonly string[]; resolve: (created: boolean) => void; reject: (err: unknown) => void }
   | { kind: 'get'; id: string; resolve: (record: TaskRecord | undefined) => void; reject: (err: unknown) => void }
   | { kind: 'update'; id: string; update: RecordUpdate; resolve: (outcome: UpdateOutcome) => void; reject: (err: unknown) => void };
 
@@ -35,11 +37,11 @@ const ms = (iso: string | undefined): number | null => (iso === undefined ? null
 /**
  * Task records in the record database, with the group commit the worker and the API rely on for
  * speed: every call made while a transaction runs waits for the next one, which takes them all
- * (creates in one statement, the records they need in one read, each move a compare-and-set), and
- * each call resolves only once that transaction committed. A move is computed from the stored record
- * by the pure moves of contracts, then written only if the row is still at the version it was read
- * at and the database's `task_transitions` table holds the move: no lost update, no move the
- * transition table forbids, across processes and hosts.
+ * (creates in one statement and their upload links in one more, the records they need in one read,
+ * each move a compare-and-set), and each call resolves only once that transaction committed. A move
+ * is computed from the stored record by the pure moves of contracts, then written only if the row is
+ * still at the version it was read at and the database's `task_transitions` table holds the move: no
+ * lost update, no move the transition table forbids, across processes and hosts.
  */
 export function createDbRecordStore(database: RecordDatabase, options: DbRecordStoreOptions = {}): RecordStore {
   const maxBatch = options.maxBatch ?? 512;
@@ -166,6 +168,8 @@ export function createDbRecordStore(database: RecordDatabase, options: DbRecordS
               const record = fresh.get(row.id);
               if (record !== undefined) known.set(row.id, { record, version: 1 });
             }
+            const links = creates.flatMap((op) => op.uploads.map((key) => ({ task_id: op.record.id, upload_key: key })));
+            if (links.length > 0) await linkUploads(executor, database.dialect, links);
           }
           const toRead = new Set<string>();
           for (const op of batch) {
@@ -213,10 +217,14 @@ export function createDbRecordStore(database: RecordDatabase, options: DbRecordS
   }
 
   return {
-    create(record) {
+    create(record, createOptions = {}) {
       return new Promise((resolve, reject) => {
         assertRecordId(record.id);
-        enqueue({ kind: 'create', record: taskRecordSchema.parse(record), resolve, reject });
+        const uploads = (createOptions.uploads ?? []).map((key) => {
+          if (!isUploadKey(key)) throw new RangeError(`not an upload key: ${JSON.stringify(key)}`);
+          return key;
+        });
+        enqueue({ kind: 'create', record: taskRecordSchema.parse(record), uploads, resolve, reject });
       });
     },
     get(id) {

@@ -5,6 +5,7 @@ import { createFsBlobStore } from '../fs-blob-store';
 import type { Storage } from '../storage';
 import { createDbIdempotencyStore } from './db-idempotency-store';
 import { createDbRecordStore } from './db-record-store';
+import { createDbUploadRegistry } from './db-upload-registry';
 import { createDbWorkerStore } from './db-worker-store';
 import { openRecordDatabase, type OpenDatabaseOptions, type RecordDatabase } from './open-database';
 import { guarded } from './store-errors';
@@ -29,6 +30,7 @@ export async function openDbStorage(options: OpenDatabaseOptions): Promise<DbSto
     records: createDbRecordStore(database),
     queries: createTaskQueries(database),
     idempotency: createDbIdempotencyStore(database),
+    uploads: createDbUploadRegistry(database),
     workers: createDbWorkerStore(database),
     async checkWritable() {
       await Promise.all([probeBlobs(blobsDir), guarded(() => probeDatabase(database))]);

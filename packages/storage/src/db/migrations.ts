@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { tasksAndIdempotencyKeys } from './migrations/0001-tasks-and-idempotency-keys';
 import { workers } from './migrations/0002-workers';
+import { uploads } from './migrations/0003-uploads';
 
 /**
  * Versioned migrations, applied in name order at start-up by whichever process comes first (the
@@ -11,6 +12,7 @@ import { workers } from './migrations/0002-workers';
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_tasks_and_idempotency_keys': tasksAndIdempotencyKeys,
   '0002_workers': workers,
+  '0003_uploads': uploads,
 };
 
 /** The migrations as Kysely's Migrator reads them. */

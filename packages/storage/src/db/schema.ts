@@ -55,9 +55,32 @@ export interface WorkersTable {
   beat_interval_ms: number;
 }
 
+/** An upload the API stored (`up_<hex>`): retention deletes it once it is old and no task names it. */
+export interface UploadsTable {
+  key: string;
+  content_type: string;
+  size: number;
+  created_ms: number;
+}
+
+/** A task whose content names an upload: the upload stays while the task's row does. */
+export interface TaskUploadsTable {
+  task_id: string;
+  upload_key: string;
+}
+
+/** A blob to delete whose rows are already gone; whoever holds it has claimed it until `due_ms`. */
+export interface BlobDeletionsTable {
+  key: string;
+  due_ms: number;
+}
+
 export interface Database {
   tasks: TasksTable;
   task_transitions: TaskTransitionsTable;
   idempotency_keys: IdempotencyKeysTable;
+  uploads: UploadsTable;
+  task_uploads: TaskUploadsTable;
+  blob_deletions: BlobDeletionsTable;
   workers: WorkersTable;
 }
