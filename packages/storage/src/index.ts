@@ -8,3 +8,5 @@ export { RecordStoreUnreachableError, SQLITE_FILE, type Dialect, type RecordData
 export { RecordStoreUnavailableError } from './db/store-errors';
 export { InvalidCursorError, type ListRequest, type TaskCounts, type TaskFilter, type TaskPage, type TaskQueries } from './db/task-queries';
 export { BlobNotFoundError } from './blob-not-found-error';
+export { sweepRetention, type RetentionDeps, type RetentionReport, type RetentionSweepOptions } from './db/retention';
+export { startRetentionSweeps, type RetentionSweeps, type RetentionSweepsOptions } from './db/retention-sweeps';
