@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, commonEnvShape, describeEnv, intVar, loadEnv } from './env';
+import { ConfigError, commonEnvShape, describeEnv, intVar, loadEnv, retentionOptionsFrom } from './env';
 
 const schema = z.object({ ...commonEnvShape, PORT: intVar('HTTP port', 3000, 0, 65535) });
 
@@ -37,6 +37,17 @@ describe('loadEnv', () => {
 
   it('rejects a non-integer number', () => {
     expect(() => loadEnv(schema, { PORT: '3000.5' })).toThrow(/PORT/);
+  });
+});
+
+describe('retentionOptionsFrom', () => {
+  it('keeps a week and sweeps every 10 min by default, and takes RETENTION_S=0 (keep everything)', () => {
+    expect(retentionOptionsFrom(loadEnv(schema, {}))).toEqual({ retentionMs: 7 * 24 * 60 * 60 * 1000, everyMs: 600_000 });
+    expect(retentionOptionsFrom(loadEnv(schema, { RETENTION_S: '0', RETENTION_SWEEP_MS: '5000' }))).toEqual({ retentionMs: 0, everyMs: 5_000 });
+  });
+
+  it('refuses a negative retention', () => {
+    expect(() => loadEnv(schema, { RETENTION_S: '-1' })).toThrow(/RETENTION_S/);
   });
 });
 

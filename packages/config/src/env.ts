@@ -30,6 +30,13 @@ export const commonEnvShape = {
   BROKER_CONNECT_TIMEOUT_MS: intVar('How long start-up waits for RabbitMQ (and the record store) before exiting with an error', 10_000, 100, 600_000),
   PUBLISH_TIMEOUT_MS: intVar('A publish not confirmed by the broker within this time is not accepted (503)', 5_000, 100, 120_000),
   IMAGE_MAX_PIXELS: intVar('Largest image (width × height) accepted: pixel bombs are refused', 100_000_000, 1, 1_000_000_000),
+  RETENTION_S: intVar(
+    "Seconds a finished task's record and outputs are kept after it finished, and an upload after it was stored, before the retention sweep deletes them (an upload only once no remaining task names it); 0 keeps everything",
+    7 * 24 * 60 * 60,
+    0,
+    100 * 365 * 24 * 60 * 60,
+  ),
+  RETENTION_SWEEP_MS: intVar('Mean time between two retention sweeps of one API or worker process (each wait is jittered ±50 %)', 10 * 60 * 1000, 1_000, 24 * 60 * 60 * 1000),
 };
 
 /** A value echoed in a config error, a URL's password replaced: the line goes to stderr and logs. */
@@ -84,4 +91,9 @@ export function storageOptionsFrom(config: { DATA_DIR: string; RECORD_STORE_URL?
   connectTimeoutMs: number;
 } {
   return { dataDir: config.DATA_DIR, recordStoreUrl: config.RECORD_STORE_URL, connectTimeoutMs: config.BROKER_CONNECT_TIMEOUT_MS };
+}
+
+/** The retention sweep's schedule, from the common variables: one mapping for the API and the worker. */
+export function retentionOptionsFrom(config: { RETENTION_S: number; RETENTION_SWEEP_MS: number }): { retentionMs: number; everyMs: number } {
+  return { retentionMs: config.RETENTION_S * 1000, everyMs: config.RETENTION_SWEEP_MS };
 }

@@ -1,2 +1,2 @@
-export { commonEnvShape, intVar, loadEnv, describeEnv, storageOptionsFrom, ConfigError, LOG_LEVELS } from './env';
+export { commonEnvShape, intVar, loadEnv, describeEnv, storageOptionsFrom, retentionOptionsFrom, ConfigError, LOG_LEVELS } from './env';
 export { ListenError, listen, type ListenTarget } from './listen';
