@@ -1,8 +1,9 @@
 import type { TaskRecord } from '@offload/contracts';
-import { openStorage, type Storage } from '@offload/storage';
+import { openStorage, type DbStorage, type Storage } from '@offload/storage';
 import { waitUntil } from '@offload/test-support';
 import type { Submission } from './api-client';
 import { readExecutionLogs, type ExecutionLogs } from './execution-log';
+import { idempotencyRows } from './idempotency-rows';
 import { outputKeyOf, sha256 } from './fault-output';
 
 /**
@@ -12,7 +13,8 @@ import { outputKeyOf, sha256 } from './fault-output';
  *
  * - accepted: the API answered 202; the body names the task id.
  * - not accepted: the API answered 503. Its body names no task, so the id is the one the API
- *   stored under the request's Idempotency-Key (stored even when it refuses the task).
+ *   stored under the request's Idempotency-Key (stored even when it refuses the task); a 503 to a
+ *   request without a key names none.
  * - indeterminate: any other answer, or none (timeout, reset): the client cannot tell.
  * - succeeded: accepted, record `succeeded`, its output blob exists and was written by an
  *   execution in the logs, and it is not duplicated.
@@ -77,7 +79,7 @@ export async function checkHistory(submissions: readonly Submission[], options: 
   }
 }
 
-async function checkWith(storage: Storage, submissions: readonly Submission[], options: CheckOptions): Promise<CheckResult> {
+async function checkWith(storage: DbStorage, submissions: readonly Submission[], options: CheckOptions): Promise<CheckResult> {
   const accepted = new Set(submissions.flatMap((s) => (s.outcome === 'accepted' ? [s.id] : [])));
   const refused = await notAcceptedIds(storage, submissions);
   await waitForTerminal(storage, accepted, options.deadlineMs);
@@ -113,8 +115,9 @@ async function checkWith(storage: Storage, submissions: readonly Submission[], o
     if (logged.size > 1 || (stored !== undefined && !logged.has(stored))) result.duplicated.push(id);
   }
 
+  const finals = await readAll(storage, [...accepted]);
   for (const id of accepted) {
-    const record = await storage.records.get(id);
+    const record = finals.get(id);
     if (record === undefined) {
       result.lost.push(id);
       continue;
@@ -135,8 +138,9 @@ async function checkWith(storage: Storage, submissions: readonly Submission[], o
   const seen = new Set([...(await recordIds(storage)), ...started]);
   result.unexpected.push(...[...seen].filter((id) => !named.has(id)));
 
+  const refusedRecords = await readAll(storage, [...refused]);
   for (const id of refused) {
-    const record = await storage.records.get(id);
+    const record = refusedRecords.get(id);
     if (record?.status !== 'failed' || record.error?.code !== 'not_accepted' || started.has(id)) result.notAcceptedViolations.push(id);
   }
   return result;
@@ -153,15 +157,11 @@ export function printCheck(label: string, seed: number, result: CheckResult, ela
   );
 }
 
-/** The ids the API stored for the 503 answers (an Idempotency-Key read is read-only). */
-async function notAcceptedIds(storage: Storage, submissions: readonly Submission[]): Promise<Set<string>> {
-  const ids = new Set<string>();
-  for (const s of submissions) {
-    if (s.outcome !== 'not_accepted') continue;
-    const id = await storage.idempotency.exclusive(s.idempotencyKey, async (entry) => ({ value: entry?.task_id }));
-    if (id !== undefined) ids.add(id);
-  }
-  return ids;
+/** The ids the API stored under the Idempotency-Keys of the 503 answers. */
+async function notAcceptedIds(storage: DbStorage, submissions: readonly Submission[]): Promise<Set<string>> {
+  const keys = submissions.flatMap((s) => (s.outcome === 'not_accepted' && s.idempotencyKey !== undefined ? [s.idempotencyKey] : []));
+  const rows = await idempotencyRows(storage, keys);
+  return new Set([...rows.values()].flatMap((row) => (row.taskId === null ? [] : [row.taskId])));
 }
 
 async function waitForTerminal(storage: Storage, ids: ReadonlySet<string>, timeoutMs: number): Promise<void> {
@@ -169,12 +169,11 @@ async function waitForTerminal(storage: Storage, ids: ReadonlySet<string>, timeo
   try {
     await waitUntil(
       async () => {
-        const open: string[] = [];
-        for (const id of pending) {
-          const record = await storage.records.get(id);
-          if (record === undefined || !TERMINAL.includes(record.status)) open.push(id);
-        }
-        pending = open;
+        const records = await readAll(storage, pending);
+        pending = pending.filter((id) => {
+          const record = records.get(id);
+          return record === undefined || !TERMINAL.includes(record.status);
+        });
         return pending.length === 0;
       },
       { timeoutMs, intervalMs: 100, description: 'every accepted task to finish' },
@@ -190,6 +189,17 @@ async function storedOutputHash(storage: Storage, id: string): Promise<string | 
   } catch {
     return undefined;
   }
+}
+
+/** The records of `ids` (absent ones left out), asked for at once: the store reads them in one batch. */
+async function readAll(storage: Storage, ids: readonly string[]): Promise<Map<string, TaskRecord>> {
+  const records = await Promise.all(ids.map((id) => storage.records.get(id)));
+  const found = new Map<string, TaskRecord>();
+  records.forEach((record, i) => {
+    const id = ids[i];
+    if (record !== undefined && id !== undefined) found.set(id, record);
+  });
+  return found;
 }
 
 /** Every record id in the store. */

@@ -25,8 +25,12 @@ export interface FaultSystem {
   readonly dataDir: string;
   /** Where the records are: SQLite in DATA_DIR, or a PostgreSQL database. */
   readonly records: RecordLocation;
+  /** The first API process (of `apis`). */
   readonly api: ApiClient;
   readonly apiProcess: Child;
+  /** Every API process, all on the same DATA_DIR and record store, each on its own port. */
+  readonly apis: readonly ApiClient[];
+  readonly apiProcesses: readonly Child[];
   /** The JPEG every task references, uploaded once. */
   readonly imageKey: string;
   /** Starts a fault worker (the file's worker env, then `env`) and waits until it consumes. */
@@ -40,6 +44,8 @@ export interface FaultSystemOptions {
   workerEnv?: Record<string, string>;
   /** Keep records in this PostgreSQL database (RECORD_STORE_URL) instead of SQLite in DATA_DIR. */
   recordStoreUrl?: string;
+  /** API processes to start. @defaultValue 1 */
+  apis?: number;
 }
 
 export async function startFaultSystem(options: FaultSystemOptions = {}): Promise<FaultSystem> {
@@ -49,15 +55,18 @@ export async function startFaultSystem(options: FaultSystemOptions = {}): Promis
   const dir = await tempDataDir('offload-faults');
   const common = { AMQP_URL: node.url, QUEUE_PREFIX: prefix, DATA_DIR: dir.path, ...(options.recordStoreUrl === undefined ? {} : { RECORD_STORE_URL: options.recordStoreUrl }) };
   const records: RecordLocation = options.recordStoreUrl === undefined ? { dataDir: dir.path } : { dataDir: dir.path, url: options.recordStoreUrl };
-  const port = await freePort();
-  const apiProcess = startChild('api', [API_ENTRY], {
-    ...common,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    PUBLISH_TIMEOUT_MS: '2000',
-    API_SHUTDOWN_GRACE_MS: '2000',
-  });
+  const ports: number[] = [];
+  for (let i = 0; i < (options.apis ?? 1); i++) ports.push(await freePort());
+  const apiProcesses = ports.map((port) =>
+    startChild('api', [API_ENTRY], {
+      ...common,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      PUBLISH_TIMEOUT_MS: '2000',
+      API_SHUTDOWN_GRACE_MS: '2000',
+    }),
+  );
   const workers: Child[] = [];
   const close = async () => {
     const failures: unknown[] = [];
@@ -69,19 +78,26 @@ export async function startFaultSystem(options: FaultSystemOptions = {}): Promis
       }
     };
     await step(() => Promise.all(workers.map((w) => w.stop('SIGTERM', 15_000))));
-    await step(() => apiProcess.stop('SIGTERM', 15_000));
+    await step(() => Promise.all(apiProcesses.map((p) => p.stop('SIGTERM', 15_000))));
     await step(() => deleteTestTopology(buildTopology(prefix), node.url));
     await step(() => dir.remove());
     if (failures.length > 0) throw new AggregateError(failures, 'closing the fault system failed');
   };
 
   try {
-    const api = apiClient(`http://127.0.0.1:${port}`);
-    const ready = await waitUntil(
-      async () => apiProcess.exit() ?? ((await fetch(`${api.base}/readyz`)).ok && 'ready'),
-      { timeoutMs: START_TIMEOUT_MS, description: 'the API to be ready' },
-    );
-    if (ready !== 'ready') throw new Error(`the API exited (${describeExit(ready)}): ${apiProcess.stderr()}`);
+    const apis = ports.map((port) => apiClient(`http://127.0.0.1:${port}`));
+    for (const [i, api] of apis.entries()) {
+      const apiProcess = apiProcesses[i];
+      if (apiProcess === undefined) throw new Error(`no API process ${i}`);
+      const ready = await waitUntil(
+        async () => apiProcess.exit() ?? ((await fetch(`${api.base}/readyz`)).ok && 'ready'),
+        { timeoutMs: START_TIMEOUT_MS, description: `API ${i} to be ready` },
+      );
+      if (ready !== 'ready') throw new Error(`API ${i} exited (${describeExit(ready)}): ${apiProcess.stderr()}`);
+    }
+    const [api] = apis;
+    const [apiProcess] = apiProcesses;
+    if (api === undefined || apiProcess === undefined) throw new Error('a fault system needs at least one API');
     const imageKey = await api.uploadImage();
     return {
       node,
@@ -90,6 +106,8 @@ export async function startFaultSystem(options: FaultSystemOptions = {}): Promis
       records,
       api,
       apiProcess,
+      apis,
+      apiProcesses,
       imageKey,
       async startWorker(env = {}) {
         const child = startChild('fault-worker', ['--import', 'tsx', FAULT_WORKER], {
