@@ -59,7 +59,7 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
-  app.use(uploadRoutes({ blobs: deps.storage.blobs, uploadMaxBytes: deps.limits.uploadMaxBytes }));
+  app.use(uploadRoutes({ storage: deps.storage, uploadMaxBytes: deps.limits.uploadMaxBytes }));
   app.use(taskFormRoutes({ ...submitDeps, uploadMaxBytes: deps.limits.uploadMaxBytes, datasetMaxBytes: deps.limits.datasetMaxBytes }));
   app.use(taskListRoutes({ queries: deps.storage.queries }));
   app.use(taskRoutes(submitDeps));

@@ -1,7 +1,7 @@
 import { buildTopology } from '@offload/contracts';
-import { ConfigError, ListenError, listen, storageOptionsFrom } from '@offload/config';
+import { ConfigError, ListenError, listen, retentionOptionsFrom, storageOptionsFrom } from '@offload/config';
 import { BrokerUnreachableError, createManagementApi, createPublisher, createQueueDepths, managementUrlFrom, openBrokerConnection, vhostFromAmqpUrl } from '@offload/broker';
-import { openStorage, RecordStoreUnreachableError } from '@offload/storage';
+import { openStorage, RecordStoreUnreachableError, startRetentionSweeps } from '@offload/storage';
 import { createLogger, createMetrics, logProcessWarnings } from '@offload/telemetry';
 import { createAfterResponse } from './after-response';
 import { createApp } from './app';
@@ -70,6 +70,13 @@ async function main(): Promise<void> {
     );
   }, 60 * 60 * 1000);
   sweeper.unref();
+  const retention = startRetentionSweeps(storage, {
+    ...retentionOptionsFrom(config),
+    onSwept: (deleted) => {
+      if (Object.values(deleted).some((n) => n > 0)) logger[deleted.blob_failures > 0 ? 'warn' : 'info']({ deleted }, 'retention sweep');
+    },
+    onError: (err) => logger.warn({ err }, 'retention sweep failed; the next one runs on time'),
+  });
   const server = createHttpServer(app, { requestTimeoutMs: config.REQUEST_TIMEOUT_MS, idleTimeoutMs: config.REQUEST_IDLE_TIMEOUT_MS }, logger);
   await listen(server, { port: config.PORT, host: config.HOST, variable: 'PORT' });
   const address = server.address();
@@ -85,6 +92,7 @@ async function main(): Promise<void> {
       const steps: [string, () => Promise<unknown>][] = [
         ['http', () => closeServer(server, Math.max(0, deadline - Date.now()))],
         ['after-response', () => afterResponse.drain(Math.max(0, deadline - Date.now()))],
+        ['retention', () => retention.stop()],
         ['publisher', () => publisher.close()],
         ['broker', () => manager.close()],
         ['storage', () => storage.close()],

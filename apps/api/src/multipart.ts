@@ -3,7 +3,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer, { MulterError, type Field, type StorageEngine } from 'multer';
 import { OffloadError } from '@offload/contracts';
-import type { BlobStore } from '@offload/storage';
+import type { BlobStore, Storage } from '@offload/storage';
 import { newUploadKey } from '@offload/storage';
 import { SNIFF_BYTES, sniffContentType } from './content-sniff';
 import { ClientGoneError, HttpProblem } from './http-errors';
@@ -52,12 +52,17 @@ class HeadCapture extends Transform {
   }
 }
 
+/** Where an upload goes: its bytes to the blob store, its key, type and size to the upload registry (retention). */
+export type UploadStorage = Pick<Storage, 'blobs' | 'uploads'>;
+
 /**
  * A multer storage engine that streams each file into the blob store under a fresh server-issued
- * key (never buffering it) and sniffs its content type from the bytes. The key is reported in
- * `file.filename`, the sniffed type (or `application/octet-stream`) in `file.mimetype`.
+ * key (never buffering it), sniffs its content type from the bytes and records the upload. The key
+ * is reported in `file.filename`, the sniffed type (or `application/octet-stream`) in
+ * `file.mimetype`.
  */
-export function blobStorageEngine(blobs: BlobStore, maxBytes: number): StorageEngine {
+export function blobStorageEngine(storage: UploadStorage, maxBytes: number): StorageEngine {
+  const { blobs } = storage;
   return {
     _handleFile(req, file, callback) {
       const key = newUploadKey();
@@ -81,18 +86,25 @@ export function blobStorageEngine(blobs: BlobStore, maxBytes: number): StorageEn
       // of its own an error that lands before the write starts reading would be uncaught.
       head.on('error', () => undefined);
       file.stream.pipe(head);
-      blobs.put(key, head, { maxBytes: maxBytes + 1 }).finally(() => req.off('close', onRequestClosed)).then(
-        ({ bytes }) => {
-          const digest = head.digest();
-          callback(null, {
-            filename: key,
-            size: bytes,
-            mimetype: sniffContentType(head.head()) ?? 'application/octet-stream',
-            ...(digest === undefined ? {} : { sha256: digest }),
-          });
-        },
-        (err: unknown) => callback(partFailed ? err : new UploadStoreError(err)),
-      );
+      blobs
+        .put(key, head, { maxBytes: maxBytes + 1 })
+        .finally(() => req.off('close', onRequestClosed))
+        .then(
+          async ({ bytes }) => {
+            const mimetype = sniffContentType(head.head()) ?? 'application/octet-stream';
+            try {
+              await storage.uploads.add({ key, content_type: mimetype, size: bytes });
+            } catch (err) {
+              // Unrecorded, retention would never delete it: it goes now, and the request fails.
+              await blobs.delete(key).catch(() => undefined);
+              callback(err instanceof OffloadError ? err : new UploadStoreError(err));
+              return;
+            }
+            const digest = head.digest();
+            callback(null, { filename: key, size: bytes, mimetype, ...(digest === undefined ? {} : { sha256: digest }) });
+          },
+          (err: unknown) => callback(partFailed ? err : new UploadStoreError(err)),
+        );
     },
     _removeFile(_req, file, callback) {
       blobs.delete(file.filename).then(
@@ -135,9 +147,9 @@ function classifyMultipartError(err: unknown, req: Request): unknown {
  * multer with every limit set explicitly (its defaults are unlimited). Unknown file fields fail
  * with LIMIT_UNEXPECTED_FILE; unknown text fields are left for the route's strict schema.
  */
-export function multipartFields(blobs: BlobStore, fields: readonly Field[], limits: MultipartLimits): RequestHandler {
+export function multipartFields(storage: UploadStorage, fields: readonly Field[], limits: MultipartLimits): RequestHandler {
   const parse = multer({
-    storage: blobStorageEngine(blobs, limits.maxFileBytes),
+    storage: blobStorageEngine(storage, limits.maxFileBytes),
     fileFilter: (_req, file, accept) => {
       if (CONTROL_CHARACTER.test(file.originalname)) {
         accept(new HttpProblem('malformed_multipart', `the file name of part ${JSON.stringify(file.fieldname)} contains a control character (NUL, CR, LF, …)`));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { newTaskPayload, taskCreated, taskNotAccepted, taskResubmitted, type TaskInput, type TaskRecord, type Topology } from '@offload/contracts';
+import { newTaskPayload, taskCreated, taskNotAccepted, taskResubmitted, taskUploads, type TaskInput, type TaskRecord, type Topology } from '@offload/contracts';
 import { NotAcceptedError, type Publisher } from '@offload/broker';
 import type { Storage } from '@offload/storage';
 import type { Logger, Metrics } from '@offload/telemetry';
@@ -75,7 +75,8 @@ async function createAndPublish(deps: SubmitDeps, input: TaskInput, ctx: SubmitC
   const record = taskCreated({ id, task_type: input.task_type }, new Date());
   // The record write and the publish overlap: the 202 waits for both. A worker that gets the
   // message first creates the record itself (creates are exclusive, so neither overwrites the other).
-  const created = deps.storage.records.create(record);
+  // The task's uploads are linked in the same transaction: retention keeps them while it lives.
+  const created = deps.storage.records.create(record, { uploads: taskUploads(input.task_type, input.content).map((u) => u.key) });
   created.catch(() => undefined);
   return publishOrRefuse(deps, input, ctx, record, created);
 }

@@ -11,7 +11,7 @@ import {
   type AmqpConnectionManager,
   type Publisher,
 } from '@offload/broker';
-import { openStorage, type RecordStore, type Storage } from '@offload/storage';
+import { openStorage, type DbStorage, type RecordStore, type Storage, type UploadRegistry } from '@offload/storage';
 import { createLogger, createMetrics, type Logger } from '@offload/telemetry';
 import { TEST_AMQP_URL, deleteTestTopology, rawConnection, tempDataDir, uniquePrefix } from '@offload/test-support';
 import { createAfterResponse, type AfterResponse } from '../src/after-response';
@@ -21,6 +21,8 @@ export interface ApiHarness {
   app: Express;
   logger: Logger;
   storage: Storage;
+  /** The storage as opened, before any wrapping: its database, for tests that look at rows. */
+  opened: DbStorage;
   topology: Topology;
   publisher: Publisher;
   manager: AmqpConnectionManager;
@@ -50,6 +52,8 @@ export interface HarnessOptions {
   managementUrl?: string;
   /** Keep records in this PostgreSQL database instead of SQLite in the temp DATA_DIR. */
   recordStoreUrl?: string;
+  /** Wraps the upload registry the app sees (to fail its writes). */
+  wrapUploads?: (uploads: UploadRegistry) => UploadRegistry;
 }
 
 /** The real app on a real broker (own queue prefix) and a temp DATA_DIR. */
@@ -62,7 +66,11 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
   const topology = buildTopology(uniquePrefix());
   const dir = await tempDataDir('offload-api');
   const opened = await openStorage({ dataDir: dir.path, ...(options.recordStoreUrl === undefined ? {} : { recordStoreUrl: options.recordStoreUrl }) });
-  const storage: Storage = options.wrapRecords === undefined ? opened : { ...opened, records: options.wrapRecords(opened.records) };
+  const storage: Storage = {
+    ...opened,
+    ...(options.wrapRecords === undefined ? {} : { records: options.wrapRecords(opened.records) }),
+    ...(options.wrapUploads === undefined ? {} : { uploads: options.wrapUploads(opened.uploads) }),
+  };
   const url = options.amqpUrl ?? TEST_AMQP_URL;
   const manager = connectBroker({ url, logger, connectionName: 'api-test' });
   if (options.expectBroker !== false) await waitForBroker(manager, url, 10_000);
@@ -93,6 +101,7 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
     app,
     logger,
     storage,
+    opened,
     topology,
     publisher,
     manager,

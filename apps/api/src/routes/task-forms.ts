@@ -64,7 +64,7 @@ function taskFormRoute(router: Router, taskType: TaskType, form: TaskForm, deps:
   const maxFileBytes = Math.max(...files.map((f) => (f.kind === 'dataset' ? deps.datasetMaxBytes : deps.uploadMaxBytes)));
   const kinds: Readonly<Record<string, FormFieldKind>> = formFieldKinds(shapeAt(definition.input, form.optionsAt));
   const upload = multipartFields(
-    deps.storage.blobs,
+    deps.storage,
     files.map((f) => ({ name: f.field, maxCount: 1 })),
     { maxFileBytes },
   );

@@ -1,17 +1,16 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import type { BlobStore } from '@offload/storage';
 import { HttpProblem } from '../http-errors';
-import { discardUploads, multipartFields, uploadedFiles } from '../multipart';
+import { discardUploads, multipartFields, uploadedFiles, type UploadStorage } from '../multipart';
 
-export function uploadRoutes(deps: { blobs: BlobStore; uploadMaxBytes: number }): Router {
+export function uploadRoutes(deps: { storage: UploadStorage; uploadMaxBytes: number }): Router {
   const router = Router();
-  router.post('/v1/uploads', requireMultipart, multipartFields(deps.blobs, [{ name: 'file', maxCount: 1 }], { maxFileBytes: deps.uploadMaxBytes }), async (req, res) => {
+  router.post('/v1/uploads', requireMultipart, multipartFields(deps.storage, [{ name: 'file', maxCount: 1 }], { maxFileBytes: deps.uploadMaxBytes }), async (req, res) => {
     const file = uploadedFiles(req).file?.[0];
     if (!file) {
       throw new HttpProblem('validation_failed', 'multipart field "file" is required', [{ path: 'file', message: 'required', code: 'invalid_type' }]);
     }
     if (file.mimetype === 'application/octet-stream') {
-      await discardUploads(deps.blobs, req);
+      await discardUploads(deps.storage.blobs, req);
       throw new HttpProblem('unsupported_media_type', 'the file is neither an image (JPEG, PNG, WebP, GIF, AVIF, TIFF) nor a text dataset');
     }
     res.status(201).json({ key: file.filename, content_type: file.mimetype, size: file.size });
