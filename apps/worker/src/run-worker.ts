@@ -1,7 +1,7 @@
 import { buildTopology, type TaskType } from '@offload/contracts';
 import { openBrokerConnection } from '@offload/broker';
-import { listen, storageOptionsFrom } from '@offload/config';
-import { openStorage } from '@offload/storage';
+import { listen, retentionOptionsFrom, storageOptionsFrom } from '@offload/config';
+import { openStorage, startRetentionSweeps } from '@offload/storage';
 import { createLogger, createMetrics, logProcessWarnings, type Logger, type Metrics } from '@offload/telemetry';
 import { taskTypeLimits, type WorkerConfig } from './config';
 import type { HandlerRegistry } from './handlers/handler';
@@ -30,8 +30,9 @@ export interface RunningWorker {
 
 /**
  * A whole worker process, wired once for the real entry point and for test and bench workers
- * with other handlers: one managed connection, storage, the consumers, the health port, and
- * SIGTERM/SIGINT → drain within the grace period → exit 0 (exit 1 on a broker refusal).
+ * with other handlers: one managed connection, storage, the consumers, the health port, the
+ * retention sweeps, and SIGTERM/SIGINT → drain within the grace period → exit 0 (exit 1 on a
+ * broker refusal).
  */
 export async function runWorker(options: RunWorkerOptions): Promise<RunningWorker> {
   const { config, name } = options;
@@ -77,6 +78,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   });
   await listen(health, { port: config.WORKER_HTTP_PORT, host: options.healthHost, variable: 'WORKER_HTTP_PORT' });
   await worker.start();
+  const retention = startRetentionSweeps(storage, {
+    ...retentionOptionsFrom(config),
+    onSwept: (deleted) => {
+      if (Object.values(deleted).some((n) => n > 0)) logger[deleted.blob_failures > 0 ? 'warn' : 'info']({ deleted }, 'retention sweep');
+    },
+    onError: (err) => logger.warn({ err }, 'retention sweep failed; the next one runs on time'),
+  });
   const address = health.address();
   logger.info(
     { pid: process.pid, http_port: typeof address === 'object' && address ? address.port : config.WORKER_HTTP_PORT, uv_threadpool_size: Number(process.env.UV_THREADPOOL_SIZE ?? 4) },
@@ -87,6 +95,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     shuttingDown ??= (async () => {
       logger.info({ reason, grace_ms: config.WORKER_SHUTDOWN_GRACE_MS }, 'shutting down: draining in-flight tasks');
       await worker.close();
+      await retention.stop().catch((err: unknown) => logger.error({ err }, 'stopping the retention sweep failed'));
       await manager.close().catch((err: unknown) => logger.error({ err }, 'closing the connection failed'));
       await storage.close().catch((err: unknown) => logger.error({ err }, 'closing the record store failed'));
       await new Promise<void>((resolve) => health.close(() => resolve()));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskRecord } from '@offload/contracts';
-import { openStorage, type Storage } from '@offload/storage';
+import { newUploadKey, openStorage, type DbStorage } from '@offload/storage';
 import { tempDataDir } from '@offload/test-support';
 import { createTaskRecordKeeper, type TaskRecordKeeper } from './task-record-keeper';
 
@@ -9,7 +9,7 @@ const CREATED = '2030-01-01T00:00:00.000Z';
 
 describe('createTaskRecordKeeper', () => {
   let dir: Awaited<ReturnType<typeof tempDataDir>>;
-  let storage: Storage;
+  let storage: DbStorage;
   let keeper: TaskRecordKeeper;
   let id: string;
 
@@ -44,6 +44,16 @@ describe('createTaskRecordKeeper', () => {
   it('creates the record of a task that arrived without one, then starts it', async () => {
     await expect(keeper.start(task())).resolves.toEqual({ kind: 'started' });
     expect(await storage.records.get(id)).toMatchObject({ status: 'processing', attempts: 1, created_at: CREATED, started_at: NOW.toISOString() });
+  });
+
+  it('links the uploads its content names to the record it creates', async () => {
+    const image = newUploadKey();
+    const logo = newUploadKey();
+
+    await keeper.start({ ...task(), content: { image, watermark: { text: 'x', logo } } });
+
+    const links = await storage.database.db.selectFrom('task_uploads').selectAll().orderBy('upload_key').execute();
+    expect(links).toEqual([image, logo].sort().map((upload_key) => ({ task_id: id, upload_key })));
   });
 
   it('counts the lost run when it starts a task still processing', async () => {

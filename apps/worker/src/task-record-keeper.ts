@@ -7,6 +7,7 @@ import {
   taskRetrying,
   taskStarted,
   taskSucceeded,
+  taskUploads,
   type NewTask,
   type TaskError,
   type TaskResultRef,
@@ -34,9 +35,10 @@ export interface TaskRecordKeeper {
   admit(taskId: string): Promise<Admission>;
   /**
    * queued/retrying/processing → processing, counting the attempt. A task another service
-   * published has no record yet: it is created first. A final record means the task is skipped.
+   * published has no record yet: it is created first, linked to the uploads its `content` names
+   * (retention keeps them while it lives). A final record means the task is skipped.
    */
-  start(task: NewTask): Promise<StartDecision>;
+  start(task: NewTask & { content?: unknown }): Promise<StartDecision>;
   /** Progress (0–1) of a running task. */
   progress(taskId: string, fraction: number): Promise<void>;
   succeeded(taskId: string, result: TaskResultRef): Promise<void>;
@@ -66,12 +68,12 @@ export function createTaskRecordKeeper(options: TaskRecordKeeperOptions): TaskRe
   const { records, maxLostRuns } = options;
   const now = options.now ?? (() => new Date());
 
-  async function startOrCreate(task: NewTask) {
+  async function startOrCreate(task: NewTask & { content?: unknown }) {
     const started = await records.update(task.id, (current) => taskStarted(current, now()));
     if (started.applied || started.reason !== 'not_found') return started;
     // Created by nobody yet (or by the API a moment later: creates are exclusive, so neither
     // overwrites the other).
-    await records.create(taskCreated(task, now()));
+    await records.create(taskCreated(task, now()), { uploads: taskUploads(task.task_type, task.content).map((u) => u.key) });
     return records.update(task.id, (current) => taskStarted(current, now()));
   }
 

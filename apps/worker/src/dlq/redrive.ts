@@ -4,6 +4,7 @@ import {
   taskCreated,
   taskRedriveFailed,
   taskRedriven,
+  taskUploads,
   type TaskError,
   type TaskPayload,
   type TaskRecord,
@@ -111,7 +112,8 @@ async function markRedriven(records: RecordStore, payload: TaskPayload): Promise
   const outcome = await records.update(payload.id, (current) => taskRedriven(current, new Date()));
   if (outcome.applied || outcome.reason !== 'not_found') return outcome;
   const record = taskCreated(payload, new Date());
-  if (await records.create(record)) return { applied: true, record };
+  // Its record was deleted by retention (or never written): the new one keeps the uploads left.
+  if (await records.create(record, { uploads: taskUploads(payload.task_type, payload.content).map((u) => u.key) })) return { applied: true, record };
   // Created by someone else in between: decide on what is there now.
   return markRedriven(records, payload);
 }
