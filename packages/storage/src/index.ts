@@ -10,3 +10,4 @@ export { InvalidCursorError, type ListRequest, type TaskCounts, type TaskFilter,
 export { BlobNotFoundError } from './blob-not-found-error';
 export { sweepRetention, type RetentionDeps, type RetentionReport, type RetentionSweepOptions } from './db/retention';
 export { startRetentionSweeps, type RetentionSweeps, type RetentionSweepsOptions } from './db/retention-sweeps';
+export { importIdempotencyKeys, type HashedIdempotencyEntry } from './db/import-idempotency-keys';
