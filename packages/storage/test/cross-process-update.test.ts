@@ -1,4 +1,3 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,33 +6,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createTestDatabase, type TestDatabase } from '@offload/test-support';
 import { openStorage } from '../src/open-storage';
 import type { Storage } from '../src/storage';
+import { forkHelper, type HelperProcess } from './fork-helper';
 
-// The helper requires the built package (`npm run build` runs before `npm test`).
-const HELPER = join(__dirname, 'fixtures', 'increment-attempts.cjs');
-
-interface Child {
-  process: ChildProcess;
-  ready: Promise<void>;
-  exited: Promise<void>;
-}
-
-function spawnIncrementer(dataDir: string, id: string, count: number, recordStoreUrl?: string): Child {
-  const child = fork(HELPER, [dataDir, id, String(count), ...(recordStoreUrl === undefined ? [] : [recordStoreUrl])], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const ready = new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`helper exited with ${String(code)} before ready: ${stderr}`)));
-  });
-  const exited = new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`helper exited with ${String(code)}: ${stderr}`))));
-  });
-  // Either promise may end unobserved when the other rejects first.
-  ready.catch(() => undefined);
-  exited.catch(() => undefined);
-  return { process: child, ready, exited };
+function spawnIncrementer(dataDir: string, id: string, count: number, recordStoreUrl?: string): HelperProcess {
+  return forkHelper('increment-attempts.cjs', [dataDir, id, String(count), ...(recordStoreUrl === undefined ? [] : [recordStoreUrl])]);
 }
 
 let postgres: TestDatabase;
@@ -51,7 +27,7 @@ describe.each([
   let recordStoreUrl: string | undefined;
   let dataDir: string;
   let storage: Storage;
-  const children: Child[] = [];
+  const children: HelperProcess[] = [];
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'offload-xproc-'));

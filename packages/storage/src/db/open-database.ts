@@ -6,6 +6,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { TASK_TRANSITIONS } from '@offload/contracts';
 import { migrationProvider } from './migrations';
+import { withSqliteWriteLock } from './write-transaction';
 import type { Database } from './schema';
 import { isBusy } from './store-errors';
 
@@ -103,10 +104,11 @@ async function openSqlite(dataDir: string): Promise<RecordDatabase> {
   }
   // WAL: readers never block the writer, and one API and its workers share the file. FULL: a
   // commit is on disk when it returns (the worker acks a task only after that). A writer waits up
-  // to 5 s for another process's write lock instead of failing at once.
+  // to 5 s for another process's write lock instead of failing at once (set first: switching a new
+  // file to WAL needs that lock too).
+  sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
     db,
@@ -156,16 +158,25 @@ async function openPostgres(options: OpenDatabaseOptions): Promise<RecordDatabas
 }
 
 async function migrate(database: RecordDatabase): Promise<void> {
-  const migrator = new Migrator({ db: database.db, provider: migrationProvider });
-  // SQLite: another process migrating at the same moment makes this one fail fast with
-  // SQLITE_BUSY; its transaction rolled back, and a retry finds the work done.
+  const toLatest = async (db: Kysely<Database>): Promise<void> => {
+    const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+    if (error !== undefined) throw error;
+  };
   for (let attempt = 1; ; attempt++) {
-    const { error } = await migrator.migrateToLatest();
-    if (error === undefined) return;
-    if (!(database.dialect === 'sqlite' && isBusy(error) && attempt < 50)) {
-      throw new RecordStoreUnreachableError(`migrating the record database ${database.location} failed: ${error instanceof Error ? error.message : String(error)}`, error);
+    try {
+      // Kysely's migrator runs SQLite's DDL outside a transaction, so two processes starting on a
+      // new file would both create the tables ("table tasks already exists"). The write lock held
+      // over the whole run makes them take turns; the second finds the work done. PostgreSQL: the
+      // migrator takes an advisory lock itself.
+      if (database.dialect === 'postgres') await toLatest(database.db);
+      else await withSqliteWriteLock(database.db, toLatest);
+      return;
+    } catch (error) {
+      if (!(database.dialect === 'sqlite' && isBusy(error) && attempt < 50)) {
+        throw new RecordStoreUnreachableError(`migrating the record database ${database.location} failed: ${error instanceof Error ? error.message : String(error)}`, error);
+      }
+      await sleep(20 + Math.random() * 80);
     }
-    await sleep(20 + Math.random() * 80);
   }
 }
 

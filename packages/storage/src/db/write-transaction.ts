@@ -12,7 +12,12 @@ export type Executor = Kysely<Database> | Transaction<Database>;
  */
 export async function withWriteTransaction<T>(database: RecordDatabase, fn: (trx: Executor) => Promise<T>): Promise<T> {
   if (database.dialect === 'postgres') return database.db.transaction().execute(fn);
-  return database.db.connection().execute(async (connection) => {
+  return withSqliteWriteLock(database.db, fn);
+}
+
+/** Runs `fn` on one SQLite connection inside `BEGIN IMMEDIATE`: no other process writes until it ends. */
+export async function withSqliteWriteLock<T>(db: Kysely<Database>, fn: (connection: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (connection) => {
     await sql`begin immediate`.execute(connection);
     try {
       const result = await fn(connection);
