@@ -41,7 +41,11 @@ export async function submitTask(deps: SubmitDeps, input: TaskInput, ctx: Submit
   const idempotency = ctx.idempotency;
   if (idempotency === undefined) return { kind: 'created', record: await createAndPublish(deps, input, ctx, randomUUID()) };
 
-  const result = await deps.storage.idempotency.exclusive<SubmitOutcome | { kind: 'refused'; error: unknown }>(idempotency.key, async (entry) => {
+  // What the broker confirmed in this request. When the key's entry cannot be stored after that
+  // (the database went away in between), the task is still accepted: a 503 would tell the client
+  // it was not, and it runs.
+  let published: SubmitOutcome | undefined;
+  const exclusive = deps.storage.idempotency.exclusive<SubmitOutcome | { kind: 'refused'; error: unknown }>(idempotency.key, async (entry) => {
     if (entry !== undefined && entry.fingerprint !== idempotency.fingerprint) {
       throw new HttpProblem('idempotency_key_reused', 'this Idempotency-Key was used with a different request; use a new key for a new task');
     }
@@ -57,16 +61,29 @@ export async function submitTask(deps: SubmitDeps, input: TaskInput, ctx: Submit
       };
       // The key is stored even when the broker refuses the task, so a retry reuses its id.
       try {
-        return { value: { kind: 'created', record: await createAndPublish(deps, input, ctx, id) }, store };
+        published = { kind: 'created', record: await createAndPublish(deps, input, ctx, id) };
+        return { value: published, store };
       } catch (error) {
         return { value: { kind: 'refused', error }, store };
       }
     }
     if (existing.status === 'failed' && existing.error?.code === 'not_accepted') {
-      return { value: { kind: 'republished', record: await republish(deps, input, ctx, existing) } };
+      published = { kind: 'republished', record: await republish(deps, input, ctx, existing) };
+      return { value: published };
     }
     return { value: { kind: 'replayed', record: existing } };
   });
+  let result: Awaited<typeof exclusive>;
+  try {
+    result = await exclusive;
+  } catch (err) {
+    if (published === undefined) throw err;
+    ctx.log.warn(
+      { err, task_id: published.record.id, idempotency_key: idempotency.key },
+      'task accepted, but its Idempotency-Key could not be stored: a retry with this key after the lease may create a second task',
+    );
+    return published;
+  }
   if (result.kind === 'refused') throw result.error;
   return result;
 }

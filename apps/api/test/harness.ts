@@ -11,7 +11,7 @@ import {
   type AmqpConnectionManager,
   type Publisher,
 } from '@offload/broker';
-import { openStorage, type DbStorage, type RecordStore, type Storage, type UploadRegistry } from '@offload/storage';
+import { openStorage, type DbStorage, type RecordStore, type IdempotencyStore, type Storage, type UploadRegistry } from '@offload/storage';
 import { createLogger, createMetrics, type Logger } from '@offload/telemetry';
 import { TEST_AMQP_URL, deleteTestTopology, rawConnection, tempDataDir, uniquePrefix } from '@offload/test-support';
 import { createAfterResponse, type AfterResponse } from '../src/after-response';
@@ -54,6 +54,8 @@ export interface HarnessOptions {
   recordStoreUrl?: string;
   /** Wraps the upload registry the app sees (to fail its writes). */
   wrapUploads?: (uploads: UploadRegistry) => UploadRegistry;
+  /** Wraps the Idempotency-Key store the app sees (to fail storing an entry). */
+  wrapIdempotency?: (idempotency: IdempotencyStore) => IdempotencyStore;
 }
 
 /** The real app on a real broker (own queue prefix) and a temp DATA_DIR. */
@@ -70,6 +72,7 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
     ...opened,
     ...(options.wrapRecords === undefined ? {} : { records: options.wrapRecords(opened.records) }),
     ...(options.wrapUploads === undefined ? {} : { uploads: options.wrapUploads(opened.uploads) }),
+    ...(options.wrapIdempotency === undefined ? {} : { idempotency: options.wrapIdempotency(opened.idempotency) }),
   };
   const url = options.amqpUrl ?? TEST_AMQP_URL;
   const manager = connectBroker({ url, logger, connectionName: 'api-test' });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeTaskPayload } from '@offload/contracts';
-import type { RecordStore } from '@offload/storage';
+import { RecordStoreUnavailableError, type IdempotencyStore, type RecordStore } from '@offload/storage';
 import { rawConnection } from '@offload/test-support';
 import { createApiHarness, unbindTaskType, type ApiHarness } from './harness';
 import { expectProblem } from './fixtures';
@@ -59,5 +59,26 @@ describe('POST /v1/tasks, the record write overlapping the publish', () => {
     expect(all).toHaveLength(1);
     const record = await harness.storage.records.get(String(all[0]?.id));
     expect(record).toMatchObject({ task_type: 'analysis', status: 'failed', error: { code: 'not_accepted' } });
+  });
+
+  it('answers 202 when the broker confirmed but the Idempotency-Key could not be stored after: the task runs', async () => {
+    const lines: string[] = [];
+    harness = await createApiHarness({
+      logLines: lines,
+      // The database goes away between the confirm and storing the key's entry.
+      wrapIdempotency: (idempotency): IdempotencyStore => ({
+        ...idempotency,
+        exclusive: async (key, fn) => {
+          await fn(undefined);
+          throw new RecordStoreUnavailableError(new Error('Connection terminated unexpectedly'));
+        },
+      }),
+    });
+
+    const res = await request(harness.app).post('/v1/tasks').set('Idempotency-Key', 'k-1').send(analysisTask).expect(202);
+
+    expect(await harness.storage.records.get(String(res.body.id))).toMatchObject({ status: 'queued' });
+    const warning = lines.map((line) => JSON.parse(line) as { msg: string; task_id?: string }).find((l) => l.msg.startsWith('task accepted, but its Idempotency-Key'));
+    expect(warning?.task_id).toBe(res.body.id);
   });
 });

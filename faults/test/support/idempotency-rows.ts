@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import { openStorage, type DbStorage } from '@offload/storage';
-import type { Submission } from './api-client';
-import type { RecordLocation } from './checker';
+import type { DbStorage } from '@offload/storage';
 
 /** One Idempotency-Key's row, as the record database holds it. */
 export interface IdempotencyRow {
@@ -34,32 +32,4 @@ export async function idempotencyRows(storage: DbStorage, keys: readonly string[
     }
   }
   return rows;
-}
-
-/**
- * What the record database says of tasks the checker found `unexpected` after a database outage,
- * and of the refused keyed submissions that might explain them. A keyed submit can answer 503
- * store_unavailable after its task was published and confirmed, when the database goes away
- * between taking the key's lease and storing its entry (apps/api/src/submit-task.ts, see
- * faults/README.md): the task runs, under an id no answer named. Each such request leaves its key
- * leased with no task, so their number bounds those tasks.
- */
-export interface RefusedButRan {
-  /** Keys of 503 answers that a request leased and never stored a task under. */
-  leftLeased: number;
-  /** The status of each unexpected task's record (absent: no record). */
-  statuses: Record<string, string>;
-}
-
-export async function refusedButRan(location: RecordLocation, submissions: readonly Submission[], unexpected: readonly string[]): Promise<RefusedButRan> {
-  const storage = await openStorage({ dataDir: location.dataDir, ...(location.url === undefined ? {} : { recordStoreUrl: location.url }) });
-  try {
-    const keys = submissions.flatMap((s) => (s.outcome === 'not_accepted' && s.idempotencyKey !== undefined ? [s.idempotencyKey] : []));
-    const rows = await idempotencyRows(storage, keys);
-    const statuses: Record<string, string> = {};
-    for (const id of unexpected) statuses[id] = (await storage.records.get(id))?.status ?? 'absent';
-    return { leftLeased: [...rows.values()].filter((row) => row.taskId === null && row.leaseOwner !== null).length, statuses };
-  } finally {
-    await storage.close();
-  }
 }
