@@ -40,6 +40,8 @@ export interface ApiClient {
   record(id: string): Promise<TaskRecord | undefined>;
   /** GET /v1/tasks/<id>, as a client sees it, whatever the answer; never throws. */
   read(id: string): Promise<ReadAnswer>;
+  /** GET of any path (`/v1/tasks?status=failed`), as `read`; never throws. */
+  get(path: string): Promise<ReadAnswer>;
 }
 
 export function apiClient(base: string): ApiClient {
@@ -83,9 +85,12 @@ export function apiClient(base: string): ApiClient {
       if (!res.ok) throw new Error(`GET /v1/tasks/${id}: ${res.status}`);
       return taskRecordSchema.parse(await res.json());
     },
-    async read(id) {
+    read(id) {
+      return this.get(`/v1/tasks/${id}`);
+    },
+    async get(path) {
       try {
-        const res = await fetch(`${base}/v1/tasks/${id}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
         const body: unknown = await res.json().catch(() => undefined);
         const code = res.ok ? undefined : problemCode(body);
         const retryAfter = res.headers.get('retry-after') ?? undefined;

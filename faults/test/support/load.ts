@@ -62,15 +62,19 @@ export function runLoad<T>(apis: readonly ApiClient[], options: LoadOptions, req
   };
 }
 
+/** A submission with what was sent: its fault script and whether it had an Idempotency-Key. */
+export type SentSubmission = Submission & { script: string; keyed: boolean };
+
 /** Submissions of tasks: `script(n)` is the n-th task's fault script; `keyed(n)` whether it sends an Idempotency-Key. */
 export function submitLoad(
   apis: readonly ApiClient[],
   imageKey: string,
   options: LoadOptions & { script: (n: number) => string; keyed?: (n: number) => boolean },
-): Load<Submission & { keyed: boolean }> {
+): Load<SentSubmission> {
   return runLoad(apis, options, async (n, api) => {
     const keyed = options.keyed?.(n) ?? true;
-    return { ...(await api.submit(imageKey, options.script(n), { idempotencyKey: keyed })), keyed };
+    const script = options.script(n);
+    return { ...(await api.submit(imageKey, script, { idempotencyKey: keyed })), script, keyed };
   });
 }
 
