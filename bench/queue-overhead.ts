@@ -1,6 +1,7 @@
 // Row 1, queue overhead: N no-op tasks through offload's publisher and worker runtime, against raw
 // amqplib and BullMQ moving the same ~1 KB task, all measured in this run. offload runs twice:
-// records in DATA_DIR (the default) and records in Redis (RECORD_STORE_URL, the local server).
+// records in SQLite in DATA_DIR (the default) and in PostgreSQL (RECORD_STORE_URL, the local server).
+// BullMQ keeps its jobs in the local Redis.
 //   npx tsx bench/queue-overhead.ts [--quick] [--runs N] [--profile DIR]
 //
 // Layout, the same on every side: this process publishes (window of 256 unconfirmed / pending
@@ -17,11 +18,11 @@ import { addInBulk, addOne, addOneAtATime, openQueue, redisVersion } from './lib
 import { ROOT } from './lib/child';
 import { startConsumers, type ConsumerPool } from './lib/consumer-pool';
 import { noopPayload, offloadNoopTask } from './lib/noop-task';
-import { recordStoreVariants, type RecordStoreVariant } from './lib/record-stores';
+import { offloadSide, RECORD_STORE_URL, recordStoreVariants, type RecordStoreVariant } from './lib/record-stores';
 import { AMQP_URL, assertRawQueue, deleteRawQueue, publishOne, publishWindowed } from './lib/raw-amqp';
 import type { RowResult, TableLine } from './lib/report';
 import { runRowCli, type RowOptions } from './lib/row';
-import { brokerPid, cpuDuring, formatCpu, perItem, redisPid } from './lib/process-stats';
+import { brokerPid, cpuDuring, formatCpu, perItem, postgresPids, redisPid, type CpuGroup } from './lib/process-stats';
 import { epochMs, latency, pairedRatio, spread, type Latency } from './lib/stats';
 import { paced, windowed } from './lib/windowed';
 
@@ -33,7 +34,7 @@ const ROW = '1 queue overhead';
 
 export interface SideRun {
   tasksPerSec: number;
-  /** CPU ms per task of the consumer process(es), the broker / Redis, and this (publishing) process. */
+  /** CPU ms per task of the consumer process(es), the servers (broker, PostgreSQL or Redis), and this (publishing) process. */
   cpuMsPerTask: Record<string, number>;
   /** Publish rate alone: N ÷ (first publish → last confirm / add). */
   publishedPerSec: number;
@@ -41,7 +42,7 @@ export interface SideRun {
 }
 
 /** Resets the consumers, publishes `n` tasks, waits until all are settled. */
-export async function measureSide(pool: ConsumerPool, n: number, publish: (n: number) => Promise<void>, servers: Record<string, number | undefined> = {}): Promise<SideRun> {
+export async function measureSide(pool: ConsumerPool, n: number, publish: (n: number) => Promise<void>, servers: Record<string, CpuGroup> = {}): Promise<SideRun> {
   await pool.reset();
   const started = epochMs();
   let published = 0;
@@ -92,8 +93,8 @@ export async function openOffloadPublisher(prefix: string) {
 interface Side {
   name: string;
   pool: ConsumerPool;
-  /** Server processes whose CPU the side uses (the broker, or Redis). */
-  servers: Record<string, number | undefined>;
+  /** Server processes whose CPU the side uses (the broker, PostgreSQL, or Redis). */
+  servers: Record<string, CpuGroup>;
   publish: (n: number) => Promise<void>;
   /** One task now; for the paced latency pass (sides without it are not paced). */
   publishOne?: () => Promise<unknown>;
@@ -123,17 +124,17 @@ export async function measureQueueOverhead(options: RowOptions): Promise<RowResu
   const offloadVariants: RecordStoreVariant[] = [];
   try {
     // offload: its publisher here, its worker runtime (createWorker, no-op handler) in a child;
-    // once with records in DATA_DIR (the default) and once with records in Redis.
+    // once with records in SQLite (the default) and once in PostgreSQL.
     const broker = await brokerPid();
     const { variants, skipped } = await recordStoreVariants();
     storesSkipped = skipped;
     for (const variant of variants) {
       // A topology per variant: two worker pools on one queue would split the tasks.
-      const variantPrefix = variant.suffix ? `${prefix}-redis` : prefix;
+      const variantPrefix = `${prefix}-${variant.tag}`;
       const offload = await openOffloadPublisher(variantPrefix);
       cleanups.push(() => offload.close(), () => deleteTestTopology(variantPrefix));
       const offloadPool = await startConsumers(join(ROOT, 'bench/lib/offload-worker.ts'), 1, {
-        log: `queue-overhead-offload-worker${variant.suffix ? '-redis' : ''}`,
+        log: `queue-overhead-offload-worker-${variant.tag}`,
         env: { ...noopWorkerEnv(variantPrefix, dataDir), ...variant.env },
         args: ['noop'],
         ...(options.profileDir ? { profileDir: options.profileDir } : {}),
@@ -141,9 +142,10 @@ export async function measureQueueOverhead(options: RowOptions): Promise<RowResu
       cleanups.unshift(() => offloadPool.stop());
       offloadVariants.push(variant);
       sides.push({
-        name: `offload${variant.suffix}`,
+        name: offloadSide(variant),
         pool: offloadPool,
-        servers: variant.suffix ? { broker, redis: await redisPid() } : { broker },
+        // SQLite runs inside the worker process, so its CPU is the consumer's.
+        servers: variant.name === 'PostgreSQL' ? { broker, postgres: postgresPids(RECORD_STORE_URL) } : { broker },
         publish: (n) => offload.publishMany(n, () => offloadNoopTask(epochMs())),
         publishOne: () => offload.publishOne(offloadNoopTask(epochMs())),
       });
@@ -197,7 +199,7 @@ export async function measureQueueOverhead(options: RowOptions): Promise<RowResu
           pacedNote = `; at ${PACED_RATE}/s p50 ${l.p50.toFixed(1)} ms p99 ${l.p99.toFixed(1)} ms`;
         }
         options.log(
-          `queue overhead run ${run + 1}/${options.runs} ${side.name.padEnd(15)} ${Math.round(result.tasksPerSec)} tasks/s (published ${Math.round(result.publishedPerSec)}/s), latency at saturation p50 ${result.latency.p50.toFixed(0)} ms p99 ${result.latency.p99.toFixed(0)} ms${pacedNote}; CPU ms/task ${formatCpu(result.cpuMsPerTask)}`,
+          `queue overhead run ${run + 1}/${options.runs} ${side.name.padEnd(18)} ${Math.round(result.tasksPerSec)} tasks/s (published ${Math.round(result.publishedPerSec)}/s), latency at saturation p50 ${result.latency.p50.toFixed(0)} ms p99 ${result.latency.p99.toFixed(0)} ms${pacedNote}; CPU ms/task ${formatCpu(result.cpuMsPerTask)}`,
         );
       }
     }
@@ -221,10 +223,10 @@ function tableLines(
 ): TableLine[] {
   const lines: TableLine[] = [];
   for (const variant of variants) {
-    const offload = runs[`offload${variant.suffix}`] ?? [];
+    const offload = runs[offloadSide(variant)] ?? [];
     const against = (name: string, target: string | undefined, pass: (ratio: number) => boolean) => {
       const base = runs[name];
-      const metric = `tasks/s${variant.label}`;
+      const metric = `tasks/s, ${variant.name}`;
       if (!base) {
         lines.push({ row: ROW, metric, unit: 'per_s', offload: spread(offload.map((r) => r.tasksPerSec)), baseline: { name, value: spread([]) }, ...(target ? { target } : {}), note: `${name} not measured: ${bullmqSkipped ?? 'unknown'}` });
         return;
@@ -240,11 +242,14 @@ function tableLines(
         ...(target ? { target, met: pass(ratio.median) } : {}),
       });
     };
-    against('raw amqplib', '≥ 0.8×', (r) => r >= 0.8);
-    against('BullMQ add', '> 1× (above BullMQ)', (r) => r > 1);
-    against('BullMQ addBulk', '> 1× (above BullMQ)', (r) => r > 1);
+    // The issue's targets: with the default store at least half of raw amqplib; with PostgreSQL
+    // above BullMQ's `add` (both keep a record per task in a server).
+    const sqlite = variant.name === 'SQLite';
+    against('raw amqplib', sqlite ? '≥ 0.5×' : undefined, (r) => r >= 0.5);
+    against('BullMQ add', sqlite ? undefined : '> 1× (above BullMQ)', (r) => r > 1);
+    against('BullMQ addBulk', undefined, () => false);
   }
-  if (storesSkipped) lines.push({ row: ROW, metric: 'tasks/s, records in Redis', unit: 'per_s', note: storesSkipped });
+  if (storesSkipped) lines.push({ row: ROW, metric: 'tasks/s, PostgreSQL', unit: 'per_s', note: storesSkipped });
   const latencyLines = (label: string, of: Record<string, Latency[]>) => {
     for (const variant of variants) {
       for (const [metric, pick] of [
@@ -253,11 +258,11 @@ function tableLines(
       ] as const) {
         for (const name of ['raw amqplib', 'BullMQ add', 'BullMQ addBulk']) {
           const base = of[name];
-          const mine = of[`offload${variant.suffix}`] ?? [];
+          const mine = of[offloadSide(variant)] ?? [];
           if (!base) continue;
           lines.push({
             row: ROW,
-            metric: `publish→handler ${metric} ms, ${label}${variant.label}`,
+            metric: `publish→handler ${metric} ms, ${label}, ${variant.name}`,
             unit: 'ms',
             offload: spread(mine.map(pick)),
             baseline: { name, value: spread(base.map(pick)) },

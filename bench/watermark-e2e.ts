@@ -1,6 +1,7 @@
 // Row 3, watermark end to end: photo-like JPEGs uploaded through the BUILT API (`POST /v1/images`)
 // to the BUILT worker, each until its record reads `succeeded` (output stored), a few in flight;
 // against sharp alone doing the same composite on the same files at its best concurrency (1, 2, 4).
+// offload runs twice: records in SQLite in DATA_DIR (the default) and in PostgreSQL (RECORD_STORE_URL).
 //   npx tsx bench/watermark-e2e.ts [--quick] [--runs N] [--profile DIR]
 import { availableParallelism } from 'node:os';
 import { Agent, request } from 'node:http';
@@ -11,11 +12,11 @@ import { loadWorkerConfig } from '@offload/worker/testing';
 import { ROOT, runForJson } from './lib/child';
 import { benchImages, type ImageSize } from './lib/images';
 import { watchRecords } from './lib/record-watch';
-import { recordStoreVariants, type RecordStoreVariant } from './lib/record-stores';
+import { offloadSide, RECORD_STORE_URL, recordStoreVariants, type RecordStoreVariant } from './lib/record-stores';
 import type { RowResult, TableLine } from './lib/report';
 import { runRowCli, type RowOptions } from './lib/row';
 import { multipartImage, type MultipartBody } from './lib/multipart';
-import { brokerPid, cpuDuring, formatCpu, perItem } from './lib/process-stats';
+import { brokerPid, cpuDuring, formatCpu, perItem, postgresPids, type CpuGroup } from './lib/process-stats';
 import { startApi, startWorker, type Service } from './lib/services';
 import { epochMs, latency, pairedRatio, spread, type Latency } from './lib/stats';
 import { windowed } from './lib/windowed';
@@ -130,15 +131,14 @@ export async function measureWatermarkE2e(options: RowOptions): Promise<RowResul
     const { variants } = await recordStoreVariants();
     const offloads: { variant: RecordStoreVariant; run: (uploads: MultipartBody[], count: number) => Promise<OffloadRun> }[] = [];
     for (const variant of variants) {
-      const variantPrefix = variant.suffix ? `${prefix}-pg` : prefix;
+      const variantPrefix = `${prefix}-${variant.tag}`;
       const variantEnv = { ...env, QUEUE_PREFIX: variantPrefix, ...variant.env };
-      const tag = variant.suffix ? '-pg' : '';
-      const api = await startApi(variantEnv, `watermark-e2e-api${tag}.log`, options.profileDir);
+      const api = await startApi(variantEnv, `watermark-e2e-api-${variant.tag}.log`, options.profileDir);
       services.push(api);
-      const worker = await startWorker(variantEnv, `watermark-e2e-worker${tag}.log`, options.profileDir);
+      const worker = await startWorker(variantEnv, `watermark-e2e-worker-${variant.tag}.log`, options.profileDir);
       services.push(worker);
       closers.push(() => deleteTestTopology(variantPrefix));
-      const storage: Storage = await openStorage({ dataDir, ...(variant.suffix ? { recordStoreUrl: variant.env.RECORD_STORE_URL } : {}) });
+      const storage: Storage = await openStorage({ dataDir, recordStoreUrl: variant.env.RECORD_STORE_URL || undefined });
       closers.push(() => storage.close());
       const watcher = watchRecords(storage);
       closers.push(() => watcher.close());
@@ -153,7 +153,8 @@ export async function measureWatermarkE2e(options: RowOptions): Promise<RowResul
         const latencies: number[] = [];
         let lastDone = 0;
         const started = epochMs();
-        const { cpuMs } = await cpuDuring({ api: api.child.pid, worker: worker.child.pid, broker }, () =>
+        const servers: Record<string, CpuGroup> = { api: api.child.pid, worker: worker.child.pid, broker, ...(variant.name === 'PostgreSQL' ? { postgres: postgresPids(RECORD_STORE_URL) } : {}) };
+        const { cpuMs } = await cpuDuring(servers, () =>
           windowed(count, IN_FLIGHT, async (i) => {
             const r = await submit(uploads[i % uploads.length] as MultipartBody);
             latencies.push(r.doneAt - r.startedAt);
@@ -169,13 +170,13 @@ export async function measureWatermarkE2e(options: RowOptions): Promise<RowResul
     const uploads = new Map(inputs.map((i) => [i, i.buffers.map((b) => multipartImage(b))]));
     for (const input of inputs) for (const o of offloads) await o.run(uploads.get(input) ?? [], input.buffers.length);
     const runs: Record<string, { offload: Record<string, OffloadRun[]>; sharp: SharpRun[] }> = Object.fromEntries(
-      inputs.map((i) => [`${i.width}×${i.height}`, { offload: Object.fromEntries(offloads.map((o) => [o.variant.suffix, []])), sharp: [] }]),
+      inputs.map((i) => [`${i.width}×${i.height}`, { offload: Object.fromEntries(offloads.map((o) => [o.variant.name, []])), sharp: [] }]),
     );
     for (let run = 0; run < options.runs; run++) {
       for (const input of inputs) {
         const key = `${input.width}×${input.height}`;
         const sides = [
-          ...offloads.map((o) => async () => runs[key]?.offload[o.variant.suffix]?.push(await o.run(uploads.get(input) ?? [], input.count))),
+          ...offloads.map((o) => async () => runs[key]?.offload[o.variant.name]?.push(await o.run(uploads.get(input) ?? [], input.count))),
           async () => runs[key]?.sharp.push(await sharpAlone(input.paths, input.count)),
         ];
         for (let k = 0; k < sides.length; k++) await sides[(run + k) % sides.length]?.();
@@ -184,8 +185,8 @@ export async function measureWatermarkE2e(options: RowOptions): Promise<RowResul
         const bb = bestHere === undefined ? undefined : b?.byConcurrency[bestHere];
         const offloadText = offloads
           .map((o) => {
-            const r = runs[key]?.offload[o.variant.suffix]?.at(-1);
-            return `offload${o.variant.suffix} ${r?.imagesPerSec.toFixed(1)} images/s (p50 ${r?.latency.p50.toFixed(0)} ms, p99 ${r?.latency.p99.toFixed(0)} ms; CPU ms/image ${formatCpu(r?.cpuMsPerImage)})`;
+            const r = runs[key]?.offload[o.variant.name]?.at(-1);
+            return `${offloadSide(o.variant)} ${r?.imagesPerSec.toFixed(1)} images/s (p50 ${r?.latency.p50.toFixed(0)} ms, p99 ${r?.latency.p99.toFixed(0)} ms; CPU ms/image ${formatCpu(r?.cpuMsPerImage)})`;
           })
           .join('; ');
         options.log(
@@ -222,18 +223,18 @@ function tableLines(
   for (const [size, { offload: byVariant, sharp, perRunBest }] of Object.entries(runs)) {
     const baseline = `sharp alone (best median of ${SHARP_CONCURRENCIES.join('/')} in flight: ${sharp[0]?.concurrency ?? '?'})`;
     for (const variant of variants) {
-      const offload = byVariant[variant.suffix] ?? [];
+      const offload = byVariant[variant.name] ?? [];
       const ratio = pairedRatio(offload.map((r) => r.imagesPerSec), sharp.map((r) => r.imagesPerSec));
       lines.push({
         row: ROW,
-        metric: `${size} images/s${variant.label}`,
+        metric: `${size} images/s, ${variant.name}`,
         unit: 'per_s',
         offload: spread(offload.map((r) => r.imagesPerSec)),
         baseline: { name: baseline, value: spread(sharp.map((r) => r.imagesPerSec)) },
         ratio,
         target: '≥ 0.85×',
         met: ratio.median >= 0.85,
-        ...(variant.suffix
+        ...(variant.name !== 'SQLite'
           ? {}
           : { note: `offload: ${IN_FLIGHT} uploads in flight, WORKER_CONCURRENCY=${workerConcurrency}; sharp alone at ${sharp[0]?.concurrency ?? '?'} in flight in every run (best median over the runs; each run's own best: ${perRunBest.join(', ')})` }),
       });
@@ -243,7 +244,7 @@ function tableLines(
       ] as const) {
         lines.push({
           row: ROW,
-          metric: `${size} ${metric} ms${variant.label}`,
+          metric: `${size} ${metric} ms, ${variant.name}`,
           unit: 'ms',
           offload: spread(offload.map((r) => pick(r.latency))),
           baseline: { name: baseline, value: spread(sharp.map((r) => pick(r.latency))) },

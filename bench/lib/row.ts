@@ -2,16 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchDatabase } from './record-stores';
 import { renderTable, type RowResult } from './report';
-import { warmUpStorage } from './warm-up';
 
 export interface RowOptions {
   quick: boolean;
   /** Measured runs per side (interleaved). */
   runs: number;
   /**
-   * The suite's DATA_DIR, shared by every row and aged by warmUpStorage first (bench/lib/warm-up.ts
-   * says why). Each row uses its own queue prefix in it.
+   * The suite's DATA_DIR, fresh for each run and shared by every row (blobs, and the SQLite record
+   * database); PostgreSQL's is the database record-stores.ts makes afresh. Each row uses its own
+   * queue prefix.
    */
   dataDir: string;
   /** When set, offload's processes write V8 CPU profiles here. */
@@ -30,7 +31,8 @@ export function runRowCli(measure: (options: RowOptions) => Promise<RowResult>):
   const run = async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'offload-bench-'));
     try {
-      await warmUpStorage(dataDir, quick ? 8 : 15, quick ? 30 : 60, log);
+      const postgres = await benchDatabase();
+      log('error' in postgres ? postgres.error : `PostgreSQL ${postgres.version}: a fresh database`);
       const result = await measure({ quick, runs: Number(values.runs ?? (quick ? 2 : 3)), log, dataDir, ...(values.profile ? { profileDir: values.profile } : {}) });
       process.stdout.write(`${renderTable(result.lines)}\n(${result.seconds.toFixed(0)} s)\n`);
     } finally {
