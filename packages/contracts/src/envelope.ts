@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_TENANT, tenantSchema } from './access';
 import type { TaskInput } from './task-input';
 import { TASK_TYPE_REGISTRY, TASK_TYPES, type ContentOf, type TaskType } from './task-types/index';
 
@@ -13,6 +14,7 @@ const envelopeFields = {
   id: z.uuid(),
   created_at: z.iso.datetime({ offset: true }),
   retry_count: z.number().int().min(0).describe('Retryable failures so far; the worker increments it on each retry'),
+  tenant: tenantSchema.optional().describe('The tenant the task belongs to; absent: `default`'),
 };
 
 /** The envelope of a task of one type. */
@@ -23,6 +25,7 @@ export type TaskPayloadOf<T extends TaskType> = {
   content: ContentOf<T>;
   created_at: string;
   retry_count: number;
+  tenant?: string;
 };
 /** The TaskPayload envelope: the body of every task message, a union over the registry. */
 export type TaskPayload = { [T in TaskType]: TaskPayloadOf<T> }[TaskType];
@@ -55,9 +58,9 @@ export function encodeTaskPayload(payload: TaskPayload): string {
  * the lenient envelope does (a test holds that for every task type), and `id` and `createdAt`
  * come from the server (a UUID and `Date#toISOString`).
  */
-export function newTaskPayload(input: TaskInput, id: string, createdAt: string): TaskPayload {
+export function newTaskPayload(input: TaskInput, id: string, createdAt: string, tenant: string = DEFAULT_TENANT): TaskPayload {
   // The same discriminated union, now carrying its envelope fields.
-  return { v: TASK_PAYLOAD_VERSION, id, task_type: input.task_type, content: input.content, created_at: createdAt, retry_count: 0 } as TaskPayload;
+  return { v: TASK_PAYLOAD_VERSION, id, task_type: input.task_type, content: input.content, created_at: createdAt, retry_count: 0, tenant } as TaskPayload;
 }
 
 /** Every issue as `path: message`, on one line: `content.image: Invalid input; v: expected 1`. */

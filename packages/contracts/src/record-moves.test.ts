@@ -81,6 +81,7 @@ describe('taskCreated', () => {
     expect(taskCreated({ id: ID, task_type: 'analysis' }, new Date(NOW))).toEqual({
       id: ID,
       task_type: 'analysis',
+      tenant: 'default',
       status: 'queued',
       attempts: 0,
       created_at: NOW,

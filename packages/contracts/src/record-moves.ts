@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT } from './access';
 import type { TaskError, TaskRecord, TaskResultRef } from './task-record';
 
 /**
@@ -16,6 +17,8 @@ export interface NewTask {
   id: TaskRecord['id'];
   task_type: TaskRecord['task_type'];
   created_at?: string;
+  /** @defaultValue the default tenant */
+  tenant?: string;
 }
 
 /** What a failed re-drive puts back: the failure the record had before the re-drive. */
@@ -30,7 +33,7 @@ const isFinal = (record: TaskRecord): boolean => record.status === 'succeeded' |
 /** A new record, `queued`, no attempts yet. */
 export function taskCreated(task: NewTask, now: MoveTime): TaskRecord {
   const at = iso(now);
-  return { id: task.id, task_type: task.task_type, status: 'queued', attempts: 0, created_at: task.created_at ?? at, updated_at: at };
+  return { id: task.id, task_type: task.task_type, tenant: task.tenant ?? DEFAULT_TENANT, status: 'queued', attempts: 0, created_at: task.created_at ?? at, updated_at: at };
 }
 
 /**

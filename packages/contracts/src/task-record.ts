@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tenantSchema } from './access';
 import { ERROR_CODE_NAMES } from './error-codes';
 import { TASK_TYPES, type ResultOf, type TaskType } from './task-types/index';
 
@@ -56,6 +57,7 @@ export type TaskResultRef = z.infer<typeof taskResultRefSchema>;
 export const taskRecordSchema = z.object({
   id: z.uuid(),
   task_type: z.enum(TASK_TYPES),
+  tenant: tenantSchema.optional().describe('The tenant of the API key that created the task (the store always sets it; `default` without keys)'),
   status: z.enum(TASK_STATUSES),
   attempts: z.number().int().min(0).describe('Times a worker started the task'),
   lost_runs: z

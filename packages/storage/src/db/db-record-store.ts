@@ -151,7 +151,7 @@ export function createDbRecordStore(database: RecordDatabase, options: DbRecordS
                 [...fresh.values()].map((r) => ({
                   id: r.id,
                   task_type: r.task_type,
-                  tenant: defaultTenant,
+                  tenant: r.tenant ?? defaultTenant,
                   status: r.status,
                   created_ms: Date.parse(r.created_at),
                   updated_ms: Date.parse(r.updated_at),

@@ -64,6 +64,19 @@ describe.each([
     expect(pages.flat().map((r) => r.id)).toEqual([...all].sort(newestFirst).map((r) => r.id));
   });
 
+  it("keeps a record's tenant: a listing and the counts of one tenant see its tasks alone", async () => {
+    const at = new Date(T0 - 60_000).toISOString();
+    const theirs: TaskRecord = { id: randomUUID(), task_type: 'analysis', tenant: 'acme', status: 'queued', attempts: 0, created_at: at, updated_at: at };
+    await records.create(theirs);
+    try {
+      expect((await queries.list({ limit: 10, tenant: 'acme' })).tasks).toEqual([theirs]);
+      expect(await queries.counts({ tenant: 'acme' })).toEqual([{ task_type: 'analysis', status: 'queued', count: 1 }]);
+      expect((await everyPage({ limit: 50, tenant: 'default' })).flat()).toHaveLength(all.length);
+    } finally {
+      await database.db.deleteFrom('tasks').where('id', '=', theirs.id).execute();
+    }
+  });
+
   it('combines filters: status, task type and a time range', async () => {
     const filter = { statuses: ['failed', 'queued'] as TaskStatus[], taskTypes: ['thumbnail'] as TaskType[], createdAfter: new Date(T0 + 5_000), createdBefore: new Date(T0 + 25_000) };
     const expected = all
