@@ -1,4 +1,4 @@
-export { API_KEY_SCOPES, DEFAULT_TENANT, TENANT_PATTERN, tenantSchema, type ApiKeyScope } from './access';
+export { API_KEY_PATTERN, API_KEY_SCOPES, DEFAULT_TENANT, TENANT_PATTERN, tenantSchema, type ApiKeyScope } from './access';
 export { taskInputSchema, type TaskInput, type TaskInputOf } from './task-input';
 export {
   TASK_PAYLOAD_VERSION,
