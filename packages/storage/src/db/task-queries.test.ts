@@ -72,6 +72,10 @@ describe.each([
       expect((await queries.list({ limit: 10, tenant: 'acme' })).tasks).toEqual([theirs]);
       expect(await queries.counts({ tenant: 'acme' })).toEqual([{ task_type: 'analysis', status: 'queued', count: 1 }]);
       expect((await everyPage({ limit: 50, tenant: 'default' })).flat()).toHaveLength(all.length);
+      expect([await queries.activeCount('acme', 10), await queries.activeCount('nobody', 10)]).toEqual([1, 0]);
+      // Counting stops at the cap: the default tenant has 30 unfinished tasks here.
+      const unfinished = all.filter((r) => r.status === 'queued' || r.status === 'processing').length;
+      expect([await queries.activeCount('default', 1_000), await queries.activeCount('default', 7)]).toEqual([unfinished, 7]);
     } finally {
       await database.db.deleteFrom('tasks').where('id', '=', theirs.id).execute();
     }

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { TASK_STATUSES, TASK_TYPES, type TaskRecord, type TaskStatus, type TaskType } from '@offload/contracts';
+import { TASK_STATUSES, TASK_TYPES, isTerminalStatus, type TaskRecord, type TaskStatus, type TaskType } from '@offload/contracts';
 import { parseRecord } from '../record-change';
 import type { RecordDatabase } from './open-database';
 import { guarded } from './store-errors';
+
+/** Statuses of a task that is not finished: what a tenant's cap counts. */
+const ACTIVE_STATUSES: readonly TaskStatus[] = TASK_STATUSES.filter((s) => !isTerminalStatus(s));
 
 /** Which tasks a listing or a count takes; every field narrows, and they combine. */
 export interface TaskFilter {
@@ -37,6 +40,8 @@ export interface TaskQueries {
   list(request: ListRequest): Promise<TaskPage>;
   /** How many tasks there are per task type and status. */
   counts(filter?: Pick<TaskFilter, 'tenant'>): Promise<TaskCounts>;
+  /** How many of the tenant's tasks are queued, processing or retrying, counting no further than `atMost`. */
+  activeCount(tenant: string, atMost: number): Promise<number>;
 }
 
 /** A cursor that is not one this query handed out (altered, truncated, or from another query). */
@@ -127,6 +132,20 @@ export function createTaskQueries(database: RecordDatabase): TaskQueries {
         return rows
           .filter((row): row is typeof row & { task_type: TaskType; status: TaskStatus } => (TASK_TYPES as readonly string[]).includes(row.task_type) && (TASK_STATUSES as readonly string[]).includes(row.status))
           .map((row) => ({ task_type: row.task_type, status: row.status, count: Number(row.count) }));
+      });
+    },
+
+    activeCount(tenant, atMost) {
+      return guarded(async () => {
+        // The limit bounds the work by the cap, not by how many the tenant has queued (an index
+        // range scan of tasks_by_tenant_status).
+        const row = await db
+          .selectFrom((eb) =>
+            eb.selectFrom('tasks').select('id').where('tenant', '=', tenant).where('status', 'in', [...ACTIVE_STATUSES]).limit(atMost).as('active'),
+          )
+          .select(({ fn }) => fn.countAll<number | string>().as('count'))
+          .executeTakeFirst();
+        return Number(row?.count ?? 0);
       });
     },
   };
