@@ -142,3 +142,15 @@ export {
   type JsonSchema,
 } from './json-schema';
 export { OffloadError, classifyError, type OffloadErrorOptions } from './offload-error';
+export {
+  SIGNATURE_HEADER,
+  SIGNING_KEY_MIN_LENGTH,
+  SigningKeyError,
+  createMessageSigner,
+  describeSignatureFailure,
+  signingKeyProblem,
+  type MessageSigner,
+  type SignatureCheck,
+  type SignatureFailure,
+  type SigningKeys,
+} from './message-signature';
