@@ -1,6 +1,6 @@
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Message } from 'amqplib';
-import type { Topology } from '@offload/contracts';
+import { SIGNATURE_HEADER, type MessageSigner, type Topology } from '@offload/contracts';
 import type { Logger } from '@offload/telemetry';
 import type { AmqpConnectionManager } from './connect';
 import { assertTopology } from './assert-topology';
@@ -14,6 +14,11 @@ export interface PublisherOptions {
   publishTimeoutMs?: number;
   /** Publishes waiting for a channel beyond this are refused at once (bounded memory). @defaultValue 1000 */
   maxBufferedPublishes?: number;
+  /**
+   * Signs each publish (its body and messageId) into the `offload-signature` header
+   * (TASK_SIGNING_KEY), unless the message says `sign: false`. @defaultValue none: unsigned
+   */
+  sign?: Pick<MessageSigner, 'sign'>;
 }
 
 export interface PublishMessage {
@@ -25,6 +30,12 @@ export interface PublishMessage {
   /** The task type. */
   type: string;
   headers?: Record<string, string | number | boolean>;
+  /**
+   * False sends `headers` as given, signature included, instead of signing: a copy of a message
+   * that was never verified (a dead letter, a release on shutdown) must not gain a valid
+   * signature. @defaultValue true (when the publisher has `sign`)
+   */
+  sign?: boolean;
 }
 
 export interface Publisher {
@@ -87,6 +98,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
       if (channel.queueLength() >= maxBuffered) {
         throw new NotAcceptedError('buffer_full', `the publish buffer is full (${maxBuffered} messages waiting for the broker)`);
       }
+      const headers = { ...message.headers };
+      if (options.sign !== undefined && message.sign !== false) headers[SIGNATURE_HEADER] = await options.sign.sign(message.messageId, message.body);
       try {
         await channel.publish(message.exchange, message.routingKey, message.body, {
           persistent: true,
@@ -96,7 +109,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
           messageId: message.messageId,
           type: message.type,
           timestamp: Math.floor(Date.now() / 1000),
-          headers: message.headers ?? {},
+          headers,
           timeout: publishTimeoutMs,
         });
       } catch (err) {

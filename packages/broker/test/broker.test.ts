@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { buildTopology, delayRoutingKey } from '@offload/contracts';
+import { SIGNATURE_HEADER, buildTopology, createMessageSigner, delayRoutingKey } from '@offload/contracts';
 import { createLogger } from '@offload/telemetry';
 import { TEST_AMQP_URL, deleteTestTopology, uniquePrefix, waitUntil } from '@offload/test-support';
 import {
@@ -77,6 +77,24 @@ describe('broker', () => {
     // Not a timing assertion on speed: the cascade must not deliver *before* the delay.
     expect(Date.now() - sentAt).toBeGreaterThanOrEqual(700);
     await subscriber.close();
+  });
+
+  it('signs each publish with its sign option, and sends the headers as given for a message marked sign: false', async () => {
+    const signer = await createMessageSigner({ current: 'a-test-signing-key-of-32-characters-or-more' });
+    const signing = createPublisher({ manager, topology, logger, sign: signer });
+    await signing.waitForReady();
+    const { received, subscriber } = await ackingSubscriber(topology.workQueues.thumbnail);
+    const [signed, kept] = [randomUUID(), randomUUID()];
+    const body = Buffer.from('{"a":1}');
+    await signing.publish({ exchange: topology.taskExchange, routingKey: 'thumbnail', body, messageId: signed, type: 'thumbnail', headers: { traceparent: 't' } });
+    await signing.publish({ exchange: topology.taskExchange, routingKey: 'thumbnail', body, messageId: kept, type: 'thumbnail', headers: { [SIGNATURE_HEADER]: 'as-it-came' }, sign: false });
+    const first = await waitUntil(() => received.find((d) => d.messageId === signed), { description: 'the signed delivery' });
+    const second = await waitUntil(() => received.find((d) => d.messageId === kept), { description: 'the unsigned delivery' });
+    expect(first.headers.traceparent).toBe('t');
+    await expect(signer.verify(first.messageId, first.body, first.headers[SIGNATURE_HEADER])).resolves.toMatchObject({ ok: true });
+    expect(second.headers[SIGNATURE_HEADER]).toBe('as-it-came');
+    await subscriber.close();
+    await signing.close();
   });
 
   it('closes its manager and says how to get a broker when none answers in time', async () => {
