@@ -97,6 +97,11 @@ describe('signingKeyProblem', () => {
     expect(signingKeyProblem('x'.repeat(32))).toBeUndefined();
     expect(signingKeyProblem('x'.repeat(31))).toMatch(/at least 32 characters/);
   });
+
+  it('refuses a key with a line break or spaces around it', () => {
+    expect(signingKeyProblem(`${'x'.repeat(40)}\n`)).toMatch(/white space/);
+    expect(signingKeyProblem(` ${'x'.repeat(40)}`)).toMatch(/white space/);
+  });
 });
 
 describe('describeSignatureFailure', () => {

@@ -47,7 +47,11 @@ export class SigningKeyError extends OffloadError {
 
 /** Why `key` cannot be a signing key, or undefined when it can. Never includes the key. */
 export function signingKeyProblem(key: string): string | undefined {
-  return key.length < SIGNING_KEY_MIN_LENGTH ? `must be at least ${SIGNING_KEY_MIN_LENGTH} characters (e.g. openssl rand -base64 32)` : undefined;
+  if (key.length < SIGNING_KEY_MIN_LENGTH) return `must be at least ${SIGNING_KEY_MIN_LENGTH} characters (e.g. openssl rand -base64 32)`;
+  // The key is its bytes as given: a newline kept from a secret file on one side only would
+  // make every signature of that side fail to verify on the other.
+  if (key.trim() !== key) return 'must not start or end with white space (a line break from a file?)';
+  return undefined;
 }
 
 /** Why a signature check failed, in words for a log line or a dead letter. */
