@@ -35,6 +35,20 @@ describe('loadEnv', () => {
     expect(() => loadEnv(schema, { AMQP_URL: 'http://ops:hunter2@rabbit:5672' })).toThrow('(got "http://ops:***@rabbit:5672/")');
   });
 
+  it('never echoes the value of a secret (…_KEY, …_TOKEN, …_SECRET, …_PASSWORD, and their …_PREVIOUS)', () => {
+    const secrets = z.object({ ADMIN_API_KEY: z.string().min(50), METRICS_TOKEN: z.string().min(50), TASK_SIGNING_KEY_PREVIOUS: z.string().min(50) });
+    let error: unknown;
+    try {
+      loadEnv(secrets, { ADMIN_API_KEY: 'hunter2', METRICS_TOKEN: 'swordfish', TASK_SIGNING_KEY_PREVIOUS: 'opensesame' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toContain('(got a secret of 7 characters, not shown)');
+    expect(message).not.toMatch(/hunter2|swordfish|opensesame/);
+  });
+
   it('rejects a non-integer number', () => {
     expect(() => loadEnv(schema, { PORT: '3000.5' })).toThrow(/PORT/);
   });

@@ -48,6 +48,15 @@ function withoutPassword(value: string | undefined): string | undefined {
   return url.toString();
 }
 
+/** Variables whose values are secrets (API keys, tokens, signing keys): never echoed, whatever their shape. */
+const SECRET_NAME = /(_KEY|_TOKEN|_SECRET|_PASSWORD)(_PREVIOUS)?$/;
+
+/** What a config error says a variable was set to. */
+function echoed(name: string, value: string | undefined): string {
+  if (value !== undefined && SECRET_NAME.test(name)) return `a secret of ${value.length} characters, not shown`;
+  return JSON.stringify(withoutPassword(value));
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
@@ -67,7 +76,7 @@ export function loadEnv<S extends z.ZodObject>(schema: S, env: Readonly<Record<s
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = issue.path.map(String).join('.');
-        return `${name}: ${issue.message} (got ${JSON.stringify(withoutPassword(present[name]))})`;
+        return `${name}: ${issue.message} (got ${echoed(name, present[name])})`;
       }),
     );
   }
