@@ -117,6 +117,7 @@ export {
   type Problem,
 } from './problem';
 export { UPLOAD_KEY_PATTERN, uploadKeySchema, type UploadKey } from './storage-keys';
+export { BROKER_ROLES, BROKER_USERS, brokerPermissions, type BrokerPermissions, type BrokerRole } from './broker-permissions';
 export {
   BROKER_DELIVERY_LIMIT,
   DEAD_LETTER_DELIVERY_LIMIT,
