@@ -18,6 +18,12 @@ export interface BrokerConnectionOptions {
   reconnectMaxMs?: number;
   /** Injected for tests. @defaultValue Math.random */
   random?: () => number;
+  /**
+   * For `amqps://`: the PEM certificate(s) of the CA that signed the broker's certificate
+   * (`AMQP_CA_FILE`), trusted instead of Node's bundled roots. The broker's certificate must name
+   * the URL's host. @defaultValue Node's bundled roots
+   */
+  ca?: Buffer | undefined;
 }
 
 /** The URL with its password replaced, safe to log or print. */
@@ -49,7 +55,11 @@ export function connectBroker(options: BrokerConnectionOptions): AmqpConnectionM
   const manager = amqp.connect([options.url], {
     heartbeatIntervalInSeconds: options.heartbeatSeconds ?? 10,
     reconnectTimeInSeconds: initialMs / 1000,
-    connectionOptions: { clientProperties: { connection_name: options.connectionName } },
+    connectionOptions: {
+      clientProperties: { connection_name: options.connectionName },
+      // amqplib hands these to tls.connect for amqps:// (and sets servername to the URL's host).
+      ...(options.ca === undefined ? {} : { ca: [options.ca] }),
+    },
   });
   let failures = 0;
   const log = options.logger.child({ component: 'broker', broker: redactUrl(options.url) });
@@ -71,20 +81,81 @@ export function connectBroker(options: BrokerConnectionOptions): AmqpConnectionM
   return manager;
 }
 
+/** TLS verification failures: no retry fixes them, so waiting for the broker stops at the first. */
+const CERTIFICATE_ERRORS: ReadonlySet<string> = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+function errorCode(err: unknown): string | undefined {
+  const code: unknown = typeof err === 'object' && err !== null ? Reflect.get(err, 'code') : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function oneLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
+}
+
+/** The one line a process prints when the broker it was given cannot be used. */
+export function brokerFailureMessage(url: string, timeoutMs: number, lastError: unknown): string {
+  const where = redactUrl(url);
+  const code = errorCode(lastError);
+  if (code !== undefined && CERTIFICATE_ERRORS.has(code)) {
+    return (
+      `cannot connect to RabbitMQ at ${where}: its TLS certificate does not verify (${oneLine(lastError)}); ` +
+      "set AMQP_CA_FILE to the PEM file of the CA that signed it, and make sure the certificate names the URL's host"
+    );
+  }
+  if (code?.startsWith('ERR_SSL_') === true) {
+    return `cannot connect to RabbitMQ at ${where}: the TLS handshake failed (${oneLine(lastError)}); is that port a TLS listener (amqps://, usually 5671)?`;
+  }
+  const message = lastError === undefined ? '' : oneLine(lastError);
+  if (/\b403\b|ACCESS[-_]REFUSED/.test(message)) {
+    return `RabbitMQ at ${where} refused the login (${message}): check the user and password in AMQP_URL`;
+  }
+  if (/\b530\b|NOT[-_]ALLOWED/.test(message)) {
+    return `RabbitMQ at ${where} refused access to the virtual host (${message}): give the user permissions there, or fix AMQP_URL's vhost`;
+  }
+  return (
+    `cannot reach RabbitMQ at ${where} within ${timeoutMs} ms${message === '' ? '' : ` (${message})`}: start one ` +
+    '(`rabbitmq-server -detached`, or `docker run -d -p 5672:5672 rabbitmq:4-management`) ' +
+    'or set AMQP_URL to a reachable broker'
+  );
+}
+
 /**
- * Waits for the first connection, or fails with one line that says how to get a broker.
- * Keeps the manager (so a caller that wants to keep trying can), the caller closes it on failure.
+ * Waits for the first connection, or fails with one line that says what is wrong and how to fix
+ * it: no broker there, a certificate that does not verify (at once: no retry fixes it), a refused
+ * login. Keeps the manager (so a caller that wants to keep trying can), the caller closes it on
+ * failure.
  */
 export async function waitForBroker(manager: AmqpConnectionManager, url: string, timeoutMs: number): Promise<void> {
+  let lastError: unknown;
+  let rejectNow: (err: unknown) => void = () => undefined;
+  const certificateRejected = new Promise<never>((_resolve, reject) => {
+    rejectNow = reject;
+  });
+  const onFailed = ({ err }: { err: Error }) => {
+    lastError = err;
+    const code = errorCode(err);
+    if (code !== undefined && CERTIFICATE_ERRORS.has(code)) rejectNow(err);
+  };
+  manager.on('connectFailed', onFailed);
   try {
-    await manager.connect({ timeout: timeoutMs });
+    await Promise.race([manager.connect({ timeout: timeoutMs }), certificateRejected]);
   } catch (err) {
-    throw new BrokerUnreachableError(
-      `cannot reach RabbitMQ at ${redactUrl(url)} within ${timeoutMs} ms: start one ` +
-        '(`rabbitmq-server -detached`, or `docker run -d -p 5672:5672 rabbitmq:4-management`) ' +
-        'or set AMQP_URL to a reachable broker',
-      { cause: err },
-    );
+    throw new BrokerUnreachableError(brokerFailureMessage(url, timeoutMs, lastError), { cause: lastError ?? err });
+  } finally {
+    manager.removeListener('connectFailed', onFailed);
   }
 }
 

@@ -43,3 +43,15 @@ export function isIrrecoverableChannelError(err: unknown): boolean {
   const code = amqpCloseCode(err);
   return code !== undefined && IRRECOVERABLE_AMQP_CODES.includes(code);
 }
+
+/**
+ * The broker refused what this process must do on it (declare the topology, consume a queue): a
+ * user without the permission, or a queue that exists with other arguments. No retry helps, so
+ * start-up ends with this one line.
+ */
+export class BrokerRefusedError extends OffloadError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('broker_unavailable', message, { ...options, retryable: false });
+    this.name = 'BrokerRefusedError';
+  }
+}

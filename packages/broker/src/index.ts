@@ -1,5 +1,6 @@
-export { connectBroker, openBrokerConnection, waitForBroker, redactUrl, reconnectDelayMs, type AmqpConnectionManager, type BrokerConnectionOptions } from './connect';
+export { connectBroker, openBrokerConnection, waitForBroker, brokerFailureMessage, redactUrl, reconnectDelayMs, type AmqpConnectionManager, type BrokerConnectionOptions } from './connect';
 export { assertTopology, deleteTopology } from './assert-topology';
+export { awaitTopology, missingTopology, type AwaitTopologyOptions } from './await-topology';
 export { createPublisher, type Publisher, type PublisherOptions, type PublishMessage } from './publisher';
 export {
   openDeadLetterQueue,
@@ -23,6 +24,7 @@ export {
   NotAcceptedError,
   type NotAcceptedReason,
   BrokerUnreachableError,
+  BrokerRefusedError,
   IRRECOVERABLE_AMQP_CODES,
   amqpCloseCode,
   isIrrecoverableChannelError,

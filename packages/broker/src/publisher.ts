@@ -4,7 +4,8 @@ import { SIGNATURE_HEADER, type MessageSigner, type Topology } from '@offload/co
 import type { Logger } from '@offload/telemetry';
 import type { AmqpConnectionManager } from './connect';
 import { assertTopology } from './assert-topology';
-import { NotAcceptedError } from './errors';
+import { awaitTopology } from './await-topology';
+import { BrokerRefusedError, NotAcceptedError, isIrrecoverableChannelError } from './errors';
 
 export interface PublisherOptions {
   manager: AmqpConnectionManager;
@@ -19,6 +20,12 @@ export interface PublisherOptions {
    * (TASK_SIGNING_KEY), unless the message says `sign: false`. @defaultValue none: unsigned
    */
   sign?: Pick<MessageSigner, 'sign'>;
+  /**
+   * Declare the topology on every (re)connect (needs configure permission on its names), or only
+   * check passively that it exists and wait until another process (a worker) has declared it.
+   * @defaultValue true
+   */
+  declareTopology?: boolean;
 }
 
 export interface PublishMessage {
@@ -47,7 +54,11 @@ export interface Publisher {
   publish(message: PublishMessage): Promise<void>;
   /** True while a confirm channel is open. */
   isReady(): boolean;
-  /** Resolves once the channel is open and the topology asserted. */
+  /**
+   * Resolves once the channel is open and the topology asserted (or found). Rejects with
+   * BrokerRefusedError when the broker refused to declare it (403 for a user without configure
+   * permission, 406 for a queue that exists with other arguments).
+   */
   waitForReady(): Promise<void>;
   close(): Promise<void>;
 }
@@ -59,7 +70,17 @@ export function createPublisher(options: PublisherOptions): Publisher {
   // Message ids the broker returned as unroutable. A return always precedes the confirm of the
   // same message on a channel, so the publish checks this set once its confirm arrives.
   const returned = new Map<string, number>();
+  const declare = options.declareTopology ?? true;
   let ready = false;
+  let closed = false;
+  /** True while this (non-declaring) channel waits for another process to declare the topology. */
+  let awaiting = false;
+  let refuse: (err: BrokerRefusedError) => void = () => undefined;
+  const refused = new Promise<never>((_resolve, reject) => {
+    refuse = reject;
+  });
+  // Only waitForReady's caller needs to hear it.
+  refused.catch(() => undefined);
 
   const onReturn = (message: Message): void => {
     const id = message.properties.messageId;
@@ -72,11 +93,27 @@ export function createPublisher(options: PublisherOptions): Publisher {
     confirm: true,
     publishTimeout: publishTimeoutMs,
     setup: async (raw: ConfirmChannel) => {
+      let live = true;
       raw.on('return', onReturn);
       raw.on('close', () => {
+        live = false;
         ready = false;
       });
-      await assertTopology(raw, options.topology);
+      try {
+        if (declare) await assertTopology(raw, options.topology);
+        else {
+          awaiting = true;
+          const found = await awaitTopology({ manager: options.manager, topology: options.topology, logger: log, stillWanted: () => live && !closed }).finally(() => {
+            awaiting = false;
+          });
+          if (!found) return;
+        }
+      } catch (err) {
+        if (isIrrecoverableChannelError(err)) {
+          refuse(new BrokerRefusedError(`RabbitMQ refused to declare the topology: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+        }
+        throw err;
+      }
       ready = true;
     },
   });
@@ -92,6 +129,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
 
   return {
     async publish(message) {
+      if (awaiting) {
+        throw new NotAcceptedError('no_channel', 'the queues are not declared on the broker yet (no worker has started)');
+      }
       if (!ready || !options.manager.isConnected()) {
         throw new NotAcceptedError('no_channel', 'no channel to the broker (it is down or unreachable)');
       }
@@ -121,8 +161,11 @@ export function createPublisher(options: PublisherOptions): Publisher {
       }
     },
     isReady: () => ready && options.manager.isConnected(),
-    waitForReady: () => channel.waitForConnect(),
-    close: () => channel.close(),
+    waitForReady: () => Promise.race([channel.waitForConnect(), refused]),
+    close: () => {
+      closed = true;
+      return channel.close();
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import type { Topology } from '@offload/contracts';
 import type { Logger } from '@offload/telemetry';
 import type { AmqpConnectionManager } from './connect';
 import { assertTopology } from './assert-topology';
+import { awaitTopology } from './await-topology';
 
 /** One message handed to the application, bound to the channel it arrived on. */
 export interface Delivery {
@@ -36,6 +37,11 @@ export interface SubscriberOptions {
   onDelivery: (delivery: Delivery) => void;
   /** Called when the broker closes a channel with an error (e.g. 406 on declare). */
   onChannelError?: (err: Error) => void;
+  /**
+   * Declare the topology on every (re)connect, or only wait until another process has (a user
+   * without configure permission). @defaultValue true
+   */
+  declareTopology?: boolean;
 }
 
 export interface Subscriber {
@@ -57,7 +63,8 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
     channel.on('close', () => {
       live = false;
     });
-    await assertTopology(channel, options.topology);
+    if (options.declareTopology ?? true) await assertTopology(channel, options.topology);
+    else if (!(await awaitTopology({ manager: options.manager, topology: options.topology, logger: log, stillWanted: () => live && !stopped }))) return;
     if (stopped) return;
     await channel.prefetch(options.prefetch, false);
     const consumerTags: string[] = [];
