@@ -111,9 +111,38 @@ function record(random: () => number, createdMs: number, nowMs: number): { recor
   return { record: { ...base, ...finished, status, attempts: 1, progress: 1, result }, version: 3 };
 }
 
-/** The columns of a row of `tasks` (packages/storage/src/db/migrations/0001-…), in insert order. */
-const COLUMNS = ['id', 'task_type', 'tenant', 'status', 'created_ms', 'updated_ms', 'finished_ms', 'version', 'record'] as const;
-type Row = [string, string, string, string, number, number, number | null, number, string];
+/** The upload a task's content names: every image task one; half the analyses a dataset (the rest carry their rows inline). */
+function upload(random: () => number, taskType: TaskType, createdMs: number): UploadRow | undefined {
+  if (taskType === 'analysis' && random() < 0.5) return undefined;
+  const key = `up_${Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('')}`;
+  // Images come in the request that submits them; a dataset is uploaded first, up to a minute before.
+  const before = taskType === 'analysis' ? 500 + random() * 60_000 : 5 + random() * 400;
+  const size = taskType === 'analysis' ? 50_000 + Math.floor(random() * random() * 200_000_000) : 150_000 + Math.floor(random() * 4_000_000);
+  return [key, taskType === 'analysis' ? 'text/csv' : 'image/jpeg', size, Math.max(0, Math.floor(createdMs - before))];
+}
+
+/** The columns of the tables seeded (packages/storage/src/db/migrations/), in insert order. */
+const TABLES = {
+  tasks: ['id', 'task_type', 'tenant', 'status', 'created_ms', 'updated_ms', 'finished_ms', 'version', 'record'],
+  uploads: ['key', 'content_type', 'size', 'created_ms'],
+  task_uploads: ['task_id', 'upload_key'],
+} as const;
+type Table = keyof typeof TABLES;
+/** Their PostgreSQL types, for the unnest arrays. */
+const PG_TYPES: Record<Table, readonly string[]> = {
+  tasks: ['text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'integer', 'text'],
+  uploads: ['text', 'text', 'bigint', 'bigint'],
+  task_uploads: ['text', 'text'],
+};
+type TaskRow = [string, string, string, string, number, number, number | null, number, string];
+type UploadRow = [string, string, number, number];
+type LinkRow = [string, string];
+interface Rows {
+  tasks: TaskRow[];
+  uploads: UploadRow[];
+  task_uploads: LinkRow[];
+}
+const TABLE_NAMES = Object.keys(TABLES) as Table[];
 
 /** Rows per transaction (SQLite) or per statement (PostgreSQL). */
 const CHUNK = 10_000;
@@ -122,9 +151,12 @@ const CHUNK = 10_000;
  * Fills the tasks table of a migrated database with `records` finished and running tasks created
  * over `days`, oldest first (as they arrive), writing the columns the store's own create writes
  * (db-record-store.ts; the tenant is its default) and records that pass the record schema, as the
- * store's reads require. Through the driver, in large chunks: the store's group commit would take
- * many minutes for a million, and this is a fixture, not a measurement. `location` is the SQLite
- * file or the postgres:// URL.
+ * store's reads require; and, as the API leaves them, a row in `uploads` for each upload a task
+ * names (every image task, half the analyses) and its link in `task_uploads` (migration 0003), so
+ * the retention sweep finds what it would in a deployment. Blob files are not written here: the
+ * sweep's fixture (bench/task-listing.ts) writes those it needs. Through the driver, in large
+ * chunks: the store's group commit would take many minutes for a million, and this is a fixture,
+ * not a measurement. `location` is the SQLite file or the postgres:// URL.
  */
 export async function seedRecords(dialect: 'sqlite' | 'postgres', location: string, options: SeedOptions): Promise<SeedReport> {
   const random = generator(options.seed);
@@ -132,30 +164,43 @@ export async function seedRecords(dialect: 'sqlite' | 'postgres', location: stri
   const spanMs = options.days * 24 * 60 * 60 * 1000;
   const counts: Record<string, number> = {};
   let made = 0;
-  const nextRows = (n: number): Row[] =>
-    Array.from({ length: n }, () => {
+  const nextRows = (n: number): Rows => {
+    const rows: Rows = { tasks: [], uploads: [], task_uploads: [] };
+    for (let k = 0; k < n; k++) {
       // Evenly spread, oldest first, with jitter; ids are random, as in a deployment.
       const createdMs = Math.floor(options.nowMs - spanMs + ((made + random()) * spanMs) / options.records);
       made += 1;
       const { record: r, version } = record(random, createdMs, options.nowMs);
       if (made % 1_000 === 1) taskRecordSchema.parse(r);
       counts[`${r.task_type}/${r.status}`] = (counts[`${r.task_type}/${r.status}`] ?? 0) + 1;
-      return [r.id, r.task_type, 'default', r.status, createdMs, Date.parse(r.updated_at), r.finished_at === undefined ? null : Date.parse(r.finished_at), version, JSON.stringify(r)];
-    });
+      rows.tasks.push([r.id, r.task_type, 'default', r.status, createdMs, Date.parse(r.updated_at), r.finished_at === undefined ? null : Date.parse(r.finished_at), version, JSON.stringify(r)]);
+      const named = upload(random, r.task_type, createdMs);
+      if (named !== undefined) {
+        rows.uploads.push(named);
+        rows.task_uploads.push([r.id, named[0]]);
+      }
+    }
+    return rows;
+  };
   if (dialect === 'sqlite') {
     const db = new Sqlite(location);
     try {
-      // This connection only: a large page cache for the random-order primary key, and no fsync
+      // This connection only: a large page cache for the random-order primary keys, and no fsync
       // per commit (a fixture that is lost in a crash is simply made again).
       db.pragma('cache_size = -262144');
       db.pragma('synchronous = OFF');
-      // The listing indexes, as the migrations made them, are dropped for the load and built again
-      // after it from their own definitions: one sort each instead of a million random inserts.
-      const indexes = db.prepare<[], { name: string; sql: string }>("select name, sql from sqlite_master where type = 'index' and tbl_name = 'tasks' and sql is not null").all();
+      // The secondary indexes, as the migrations made them, are dropped for the load and built
+      // again after it from their own definitions: one sort each instead of a million random inserts.
+      const indexes = db
+        .prepare<[], { name: string; sql: string }>(`select name, sql from sqlite_master where type = 'index' and tbl_name in (${TABLE_NAMES.map((t) => `'${t}'`).join(', ')}) and sql is not null`)
+        .all();
       for (const index of indexes) db.exec(`drop index "${index.name}"`);
-      const insert = db.prepare(`insert into tasks (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`);
-      const chunk = db.transaction((rows: Row[]) => {
-        for (const row of rows) insert.run(...row);
+      const inserts = Object.fromEntries(TABLE_NAMES.map((t) => [t, db.prepare(`insert into ${t} (${TABLES[t].join(', ')}) values (${TABLES[t].map(() => '?').join(', ')})`)]));
+      const chunk = db.transaction((rows: Rows) => {
+        for (const table of TABLE_NAMES) {
+          const insert = inserts[table] as Sqlite.Statement;
+          for (const row of rows[table]) insert.run(...row);
+        }
       });
       while (made < options.records) chunk(nextRows(Math.min(CHUNK, options.records - made)));
       db.transaction(() => {
@@ -171,26 +216,36 @@ export async function seedRecords(dialect: 'sqlite' | 'postgres', location: stri
     try {
       await client.query('set synchronous_commit = off');
       await client.query(`set maintenance_work_mem = '256MB'`);
-      // As for SQLite: the indexes and the primary key go for the load and come back from their own
+      // As for SQLite: the indexes and primary keys go for the load and come back from their own
       // definitions (pg_indexes, pg_get_constraintdef) after it.
-      const constraints = (await client.query<{ name: string; def: string }>(`select conname as name, pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'tasks'::regclass and contype = 'p'`)).rows;
+      const constraints = (
+        await client.query<{ table: string; name: string; def: string }>(
+          `select conrelid::regclass::text as table, conname as name, pg_get_constraintdef(oid) as def from pg_constraint where conrelid = any($1::text[]::regclass[]) and contype = 'p'`,
+          [TABLE_NAMES],
+        )
+      ).rows;
       const indexes = (
         await client.query<{ name: string; def: string }>(
-          `select indexname as name, indexdef as def from pg_indexes where schemaname = current_schema() and tablename = 'tasks' and indexname not in (select conname from pg_constraint where conrelid = 'tasks'::regclass)`,
+          `select indexname as name, indexdef as def from pg_indexes where schemaname = current_schema() and tablename = any($1::text[]) and indexname not in (select conname from pg_constraint where conrelid = any($1::text[]::regclass[]))`,
+          [TABLE_NAMES],
         )
       ).rows;
       for (const index of indexes) await client.query(`drop index "${index.name}"`);
-      for (const constraint of constraints) await client.query(`alter table tasks drop constraint "${constraint.name}"`);
-      const types = ['text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'integer', 'text'];
-      const insert = `insert into tasks (${COLUMNS.join(', ')}) select * from unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
+      for (const constraint of constraints) await client.query(`alter table ${constraint.table} drop constraint "${constraint.name}"`);
+      const inserts = Object.fromEntries(
+        TABLE_NAMES.map((t) => [t, `insert into ${t} (${TABLES[t].join(', ')}) select * from unnest(${PG_TYPES[t].map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`]),
+      ) as Record<Table, string>;
       while (made < options.records) {
         const rows = nextRows(Math.min(CHUNK, options.records - made));
-        await client.query(insert, COLUMNS.map((_, i) => rows.map((row) => row[i])));
+        for (const table of TABLE_NAMES) {
+          const these: readonly (readonly unknown[])[] = rows[table];
+          if (these.length > 0) await client.query(inserts[table], TABLES[table].map((_, i) => these.map((row) => row[i])));
+        }
       }
-      for (const constraint of constraints) await client.query(`alter table tasks add constraint "${constraint.name}" ${constraint.def}`);
+      for (const constraint of constraints) await client.query(`alter table ${constraint.table} add constraint "${constraint.name}" ${constraint.def}`);
       for (const index of indexes) await client.query(index.def);
       // This server may run without autovacuum: give the planner the statistics it would have.
-      await client.query('vacuum analyze tasks');
+      for (const table of TABLE_NAMES) await client.query(`vacuum analyze ${table}`);
     } finally {
       await client.end();
     }
