@@ -15,6 +15,18 @@ export const commonEnvShape = {
     .regex(/^amqps?:\/\//, { message: 'must be an amqp:// or amqps:// URL' })
     .default('amqp://guest:guest@localhost:5672')
     .describe('RabbitMQ connection URL'),
+  AMQP_CA_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("For an amqps:// AMQP_URL: a PEM file of the CA certificate(s) that signed the broker's certificate, trusted instead of Node's bundled roots"),
+  BROKER_DECLARE_TOPOLOGY: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true')
+    .describe(
+      '`true`: declare the exchanges and queues on every (re)connect (the broker user needs configure permission on them); `false`: only check that they exist and wait until a worker has declared them (an API user that may only publish)',
+    ),
   DATA_DIR: z.string().min(1).default('./data').describe('Uploads and outputs, and the SQLite record database unless RECORD_STORE_URL is set'),
   RECORD_STORE_URL: z
     .string()
