@@ -1,6 +1,9 @@
 export type { IdempotencyEntry, IdempotencyStore, BlobStore, PutBlobOptions, RecordStore, RecordUpdate, Storage, UpdateOutcome } from './storage';
 export type { CreateOptions, UploadInfo, UploadRegistry } from './storage';
 export type { WorkerHeartbeat, WorkerStore } from './storage';
+export type { ApiKey, ApiKeyStore, NewApiKey, RateDecision, RateLimit, RateLimiter } from './storage';
+export { API_KEY_NAME_PATTERN, API_KEY_PREFIX_LENGTH, isApiKeySecret, newApiKeySecret } from './db/api-key-secret';
+export { ApiKeyNameTakenError, ApiKeySecretTakenError } from './db/api-key-errors';
 export { assertSafeKey, isUploadKey, newUploadKey, outputKey } from './keys';
 export { openStorage, type OpenStorageOptions } from './open-storage';
 export type { DbStorage } from './db/db-storage';

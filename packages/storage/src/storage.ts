@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { TaskRecord } from '@offload/contracts';
+import type { ApiKeyScope, TaskRecord } from '@offload/contracts';
 import type { TaskQueries } from './db/task-queries';
 
 /**
@@ -115,6 +115,8 @@ export interface UploadInfo {
   key: string;
   content_type: string;
   size: number;
+  /** The tenant of the key that stored it. @defaultValue 'default' */
+  tenant?: string;
 }
 
 export interface UploadRegistry {
@@ -123,6 +125,85 @@ export interface UploadRegistry {
    * no task names it. Calls made together share one write.
    */
   add(upload: UploadInfo): Promise<void>;
+  /** Upload key → tenant, for the keys it has a row of (the others are absent from the map). */
+  tenantsOf(keys: readonly string[]): Promise<Map<string, string>>;
+}
+
+/** An API key as listed: never its secret, nor the secret's hash. */
+export interface ApiKey {
+  /** A UUID. */
+  id: string;
+  /** Unique among all keys, revoked ones included. */
+  name: string;
+  tenant: string;
+  scopes: ApiKeyScope[];
+  /** The secret's first 12 characters (`ofk_` and 8 more), to tell keys apart in a listing. */
+  prefix: string;
+  createdAt: string;
+  revokedAt?: string;
+  /** The key's own rate limit (requests per second); absent: the server's default. */
+  rateRps?: number;
+  /** The key's own burst; absent: the server's default. */
+  rateBurst?: number;
+}
+
+export interface NewApiKey {
+  /** 1–64 of A–Z, a–z, 0–9, `.`, `_` and `-` (API_KEY_NAME_PATTERN). */
+  name: string;
+  /** A tenant name (TENANT_PATTERN). */
+  tenant: string;
+  /** At least one. */
+  scopes: readonly ApiKeyScope[];
+  /** Positive. */
+  rateRps?: number;
+  /** A positive integer. */
+  rateBurst?: number;
+  /** Use this secret instead of a new random one (a bootstrap key from a Secret); must pass isApiKeySecret. */
+  secret?: string;
+}
+
+export interface ApiKeyStore {
+  /**
+   * Stores a new key and returns it with its secret, the only time the secret is seen. Throws
+   * ApiKeyNameTakenError when a key (revoked or not) has the name, ApiKeySecretTakenError when
+   * `secret` is another key's.
+   */
+  create(key: NewApiKey): Promise<{ key: ApiKey; secret: string }>;
+  /** The live (not revoked) key whose secret this is; undefined otherwise. Hash lookup; constant-time comparison of the hashes. */
+  authenticate(secret: string): Promise<ApiKey | undefined>;
+  /** Every key, revoked ones included, by name. */
+  list(): Promise<ApiKey[]>;
+  /** Revokes the live key of that name; false when there is none. */
+  revoke(name: string): Promise<boolean>;
+  /** How many keys are not revoked. */
+  countLive(): Promise<number>;
+}
+
+export interface RateLimit {
+  /** Sustained requests per second; positive. */
+  rps: number;
+  /** Requests allowed at once from a full bucket; an integer, at least 1. */
+  burst: number;
+}
+
+export interface RateDecision {
+  allowed: boolean;
+  /** The burst: what a full bucket allows at once. */
+  limit: number;
+  /** Requests still allowed at once after this one. */
+  remaining: number;
+  /** ms until the bucket is full again */
+  resetMs: number;
+  /** ms to wait before a retry; 0 when allowed */
+  retryAfterMs: number;
+}
+
+export interface RateLimiter {
+  /**
+   * Takes one request from `bucket` (GCRA), shared by every process on the same database. `nowMs`
+   * replaces the clock (tests). @defaultValue Date.now()
+   */
+  take(bucket: string, limit: RateLimit, nowMs?: number): Promise<RateDecision>;
 }
 
 export interface Storage {
@@ -135,6 +216,10 @@ export interface Storage {
   readonly uploads: UploadRegistry;
   /** Worker heartbeats. */
   readonly workers: WorkerStore;
+  /** API keys (hashed). */
+  readonly keys: ApiKeyStore;
+  /** Per-key request rates, shared by every API process. */
+  readonly rateLimits: RateLimiter;
   /** Throws unless the store can be written now (readiness). */
   checkWritable(): Promise<void>;
   /** Releases connections (a record store on a server); the stores are unusable after. */

@@ -3,7 +3,9 @@ import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createFsBlobStore } from '../fs-blob-store';
 import type { Storage } from '../storage';
+import { createDbApiKeyStore } from './db-api-key-store';
 import { createDbIdempotencyStore } from './db-idempotency-store';
+import { createDbRateLimiter } from './db-rate-limiter';
 import { createDbRecordStore } from './db-record-store';
 import { createDbUploadRegistry } from './db-upload-registry';
 import { createDbWorkerStore } from './db-worker-store';
@@ -11,7 +13,7 @@ import { openRecordDatabase, type OpenDatabaseOptions, type RecordDatabase } fro
 import { guarded } from './store-errors';
 import { createTaskQueries } from './task-queries';
 
-/** Storage with its records (and Idempotency-Keys) in the record database, and blobs under DATA_DIR. */
+/** Storage with its records (and Idempotency-Keys, API keys, rate limits) in the record database, and blobs under DATA_DIR. */
 export interface DbStorage extends Storage {
   readonly database: RecordDatabase;
 }
@@ -32,6 +34,8 @@ export async function openDbStorage(options: OpenDatabaseOptions): Promise<DbSto
     idempotency: createDbIdempotencyStore(database),
     uploads: createDbUploadRegistry(database),
     workers: createDbWorkerStore(database),
+    keys: createDbApiKeyStore(database),
+    rateLimits: createDbRateLimiter(database),
     async checkWritable() {
       await Promise.all([probeBlobs(blobsDir), guarded(() => probeDatabase(database))]);
     },

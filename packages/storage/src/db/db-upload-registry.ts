@@ -1,6 +1,8 @@
+import { DEFAULT_TENANT, TENANT_PATTERN } from '@offload/contracts';
 import { assertSafeKey, isUploadKey } from '../keys';
 import type { UploadInfo, UploadRegistry } from '../storage';
 import type { RecordDatabase } from './open-database';
+import type { UploadsTable } from './schema';
 import { guarded } from './store-errors';
 
 export interface DbUploadRegistryOptions {
@@ -9,12 +11,12 @@ export interface DbUploadRegistryOptions {
 }
 
 interface Pending {
-  row: { key: string; content_type: string; size: number; created_ms: number };
+  row: UploadsTable;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
 
-/** Rows per insert: 4 parameters each, far under SQLite's and PostgreSQL's limits. */
+/** Rows per insert: 5 parameters each, far under SQLite's and PostgreSQL's limits. */
 const CHUNK = 500;
 
 /**
@@ -50,8 +52,22 @@ export function createDbUploadRegistry(database: RecordDatabase, options: DbUplo
     add(upload: UploadInfo) {
       return new Promise<void>((resolve, reject) => {
         if (!isUploadKey(assertSafeKey(upload.key))) throw new RangeError(`not an upload key: ${JSON.stringify(upload.key)}`);
-        pending.push({ row: { key: upload.key, content_type: upload.content_type, size: upload.size, created_ms: now() }, resolve, reject });
+        const tenant = upload.tenant ?? DEFAULT_TENANT;
+        if (!TENANT_PATTERN.test(tenant)) throw new RangeError(`not a tenant: ${JSON.stringify(tenant)}`);
+        pending.push({ row: { key: upload.key, content_type: upload.content_type, size: upload.size, created_ms: now(), tenant }, resolve, reject });
         if (pending.length === 1) setImmediate(() => void flush());
+      });
+    },
+
+    tenantsOf(keys) {
+      return guarded(async () => {
+        const tenants = new Map<string, string>();
+        const unique = [...new Set(keys)];
+        for (let i = 0; i < unique.length; i += CHUNK) {
+          const rows = await database.db.selectFrom('uploads').select(['key', 'tenant']).where('key', 'in', unique.slice(i, i + CHUNK)).execute();
+          for (const row of rows) tenants.set(row.key, row.tenant);
+        }
+        return tenants;
       });
     },
   };

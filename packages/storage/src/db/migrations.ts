@@ -2,17 +2,19 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { tasksAndIdempotencyKeys } from './migrations/0001-tasks-and-idempotency-keys';
 import { workers } from './migrations/0002-workers';
 import { uploads } from './migrations/0003-uploads';
+import { apiKeys } from './migrations/0004-api-keys';
 
 /**
  * Versioned migrations, applied in name order at start-up by whichever process comes first (the
  * others wait for it): never edit one that has shipped, add the next as a file in migrations/ and
  * a line here. Column types are the ones both SQLite and PostgreSQL take: `text`, `integer`,
- * `bigint`.
+ * `bigint`, `double precision`.
  */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_tasks_and_idempotency_keys': tasksAndIdempotencyKeys,
   '0002_workers': workers,
   '0003_uploads': uploads,
+  '0004_api_keys': apiKeys,
 };
 
 /** The migrations as Kysely's Migrator reads them. */

@@ -61,6 +61,8 @@ export interface UploadsTable {
   content_type: string;
   size: number;
   created_ms: number;
+  /** The tenant of the key that stored it (`default` for uploads from before migration 0004). */
+  tenant: string;
 }
 
 /** A task whose content names an upload: the upload stays while the task's row does. */
@@ -75,6 +77,29 @@ export interface BlobDeletionsTable {
   due_ms: number;
 }
 
+/** An API key. The secret itself is never stored. */
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  tenant: string;
+  /** Comma-separated ApiKeyScope values. */
+  scopes: string;
+  /** SHA-256 of the secret, hex. */
+  key_hash: string;
+  /** The secret's first 12 characters, for listings. */
+  prefix: string;
+  created_ms: number;
+  revoked_ms: number | null;
+  rate_rps: number | null;
+  rate_burst: number | null;
+}
+
+/** GCRA state of one rate-limit bucket: its theoretical arrival time, in (fractional) ms. */
+export interface RateLimitsTable {
+  bucket: string;
+  tat_ms: number;
+}
+
 export interface Database {
   tasks: TasksTable;
   task_transitions: TaskTransitionsTable;
@@ -83,4 +108,6 @@ export interface Database {
   task_uploads: TaskUploadsTable;
   blob_deletions: BlobDeletionsTable;
   workers: WorkersTable;
+  api_keys: ApiKeysTable;
+  rate_limits: RateLimitsTable;
 }
