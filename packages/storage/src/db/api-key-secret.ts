@@ -1,10 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { API_KEY_PATTERN } from '@offload/contracts';
 
 /** What every secret starts with, so a leaked one is recognisable (secret scanners, logs). */
 const SECRET_PREFIX = 'ofk_';
 const SECRET_BYTES = 32;
-/** `ofk_` and base64url of 32 bytes: 43 characters, the last of which carries 4 bits and 2 zero bits. */
-const SECRET_PATTERN = /^ofk_[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 
 /** How much of a secret a listing shows: `ofk_` and 8 characters (48 bits, nothing to guess from). */
 export const API_KEY_PREFIX_LENGTH = 12;
@@ -17,9 +16,12 @@ export function newApiKeySecret(): string {
   return `${SECRET_PREFIX}${randomBytes(SECRET_BYTES).toString('base64url')}`;
 }
 
-/** True when `value` has the shape of a secret newApiKeySecret makes (it says nothing of whether a key has it). */
+/**
+ * True when `value` has the shape of a secret (API_KEY_PATTERN: `ofk_` and 43 base64url
+ * characters, what newApiKeySecret makes); it says nothing of whether a key has it.
+ */
 export function isApiKeySecret(value: string): boolean {
-  return SECRET_PATTERN.test(value);
+  return API_KEY_PATTERN.test(value);
 }
 
 /**

@@ -21,7 +21,7 @@ describe('newApiKeySecret and isApiKeySecret', () => {
 
   it('refuses anything else', () => {
     const good = newApiKeySecret();
-    for (const bad of ['', 'ofk_', good.slice(0, -1), `${good}A`, `ofx_${good.slice(4)}`, `${good.slice(0, -1)}+`, `${good.slice(0, -1)}B`, ` ${good}`]) {
+    for (const bad of ['', 'ofk_', good.slice(0, -1), `${good}A`, `ofx_${good.slice(4)}`, `${good.slice(0, -1)}+`, ` ${good}`, `${good}\n`]) {
       expect(isApiKeySecret(bad)).toBe(false);
     }
   });
