@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TASK_TYPES, MAX_DELAY_MS, type TaskType } from '@offload/contracts';
 import { commonEnvShape, intVar, loadEnv } from '@offload/config';
 import { WORKER_TASK_TYPES } from './handlers/index';
+import { checkSigningKeys, signingKeyVars } from './signing-config';
 
 /** RabbitMQ's default consumer_timeout: an unacked delivery older than this closes the channel. */
 export const BROKER_CONSUMER_TIMEOUT_MS = 30 * 60 * 1000;
@@ -64,13 +65,16 @@ export const workerEnvSchema = z.object({
   RETRY_MAX_MS: intVar('Longest retry delay', 10 * 60 * 1000, 100, MAX_DELAY_MS),
   ...taskTypeVars(),
   SHARP_CONCURRENCY: intVar('libvips threads per image (0: one per core)', 1, 0, 64),
+  ...signingKeyVars,
 });
 
 export type WorkerConfig = z.infer<typeof workerEnvSchema>;
 
 /** The worker's config from `env`, frozen; throws ConfigError naming each bad value. */
 export function loadWorkerConfig(env: Readonly<Record<string, string | undefined>>): Readonly<WorkerConfig> {
-  return loadEnv(workerEnvSchema, env);
+  const config = loadEnv(workerEnvSchema, env);
+  checkSigningKeys(config);
+  return config;
 }
 
 export interface TaskTypeLimits {

@@ -1,4 +1,4 @@
-import { decodeTaskPayload, type TaskType, type Topology } from '@offload/contracts';
+import { SIGNATURE_HEADER, decodeTaskPayload, type MessageSigner, type TaskType, type Topology } from '@offload/contracts';
 import type { Delivery, Publisher } from '@offload/broker';
 import type { Storage } from '@offload/storage';
 import type { Logger, Metrics } from '@offload/telemetry';
@@ -25,6 +25,8 @@ export interface ConsumerDeps {
   random?: () => number;
   /** Pause before a delivery that could not be settled goes back to the queue. @defaultValue 5 000 */
   settleRetryDelayMs?: number;
+  /** With a key (TASK_SIGNING_KEY): only a message it verifies is decoded and run. */
+  signer?: MessageSigner | undefined;
 }
 
 export interface Consumer {
@@ -37,10 +39,11 @@ export interface Consumer {
 }
 
 /**
- * Decodes each delivery, runs its task and has it settled: the pump bounds how many run at once
- * and drains on shutdown, the run lock keeps one run per task id here, the keeper admits the run
- * (the lost-run rule) and moves the record, the gate runs a task that lost a run alone, and the
- * settlement turns the outcome into ack, delayed retry, dead letter or release.
+ * Verifies each delivery's signature (with a key), decodes it, runs its task and has it settled:
+ * the pump bounds how many run at once and drains on shutdown, the run lock keeps one run per task
+ * id here, the keeper admits the run (the lost-run rule) and moves the record, the gate runs a
+ * task that lost a run alone, and the settlement turns the outcome into ack, delayed retry, dead
+ * letter or release.
  */
 export function createConsumer(deps: ConsumerDeps): Consumer {
   const lock = createRunLock();
@@ -56,6 +59,13 @@ export function createConsumer(deps: ConsumerDeps): Consumer {
   });
 
   async function handle(delivery: Delivery, release: AbortSignal): Promise<void> {
+    if (deps.signer !== undefined) {
+      const check = await deps.signer.verify(delivery.messageId, delivery.body, delivery.headers[SIGNATURE_HEADER]);
+      if (!check.ok) {
+        await settlement.rejectUnsigned(delivery, check);
+        return;
+      }
+    }
     const decoded = decodeTaskPayload(delivery.body);
     if (!decoded.ok) {
       await settlement.rejectInvalid(delivery, decoded.message);

@@ -25,7 +25,10 @@ export interface DeadLetterInfo {
   taskType: string;
 }
 
-/** Copies a delivery to the dead-letter exchange with the reason and last error; confirmed. */
+/**
+ * Copies a delivery to the dead-letter exchange with the reason and last error; confirmed. The
+ * copy keeps the signature it came with (or none): a re-drive verifies it before it runs again.
+ */
 export async function publishDeadLetter(publisher: Publisher, topology: Topology, delivery: Delivery, info: DeadLetterInfo): Promise<void> {
   const headers: Record<string, string | number | boolean> = {};
   for (const [name, value] of Object.entries(delivery.headers)) {
@@ -45,5 +48,6 @@ export async function publishDeadLetter(publisher: Publisher, topology: Topology
     messageId: delivery.messageId ?? 'unknown',
     type: info.taskType,
     headers,
+    sign: false,
   });
 }

@@ -6,6 +6,7 @@ import { createLogger, createMetrics, logProcessWarnings, type Logger, type Metr
 import { taskTypeLimits, type WorkerConfig } from './config';
 import type { HandlerRegistry } from './handlers/handler';
 import { createHealthServer } from './health-server';
+import { signerFrom } from './signing-config';
 import { createWorker, type Worker } from './worker';
 
 export interface RunWorkerOptions {
@@ -48,6 +49,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     onConnectionChange: (up) => metrics.brokerConnected.set(up ? 1 : 0),
   });
   const limits = taskTypeLimits(config);
+  const signer = await signerFrom(config);
   let shuttingDown: Promise<void> | undefined;
   const worker = createWorker({
     manager,
@@ -62,6 +64,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
     heartbeatMs: config.WORKER_HEARTBEAT_MS,
     publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
+    signer,
     limits: (taskType) => ({ ...limits[taskType], baseDelayMs: config.RETRY_BASE_MS, maxDelayMs: config.RETRY_MAX_MS }),
     onFatal: (err) => {
       if (shuttingDown) return;

@@ -170,10 +170,31 @@ describe('createSettlement', () => {
     expect(recorder.events).toEqual([`publish ${topology.deadLetterExchange}`, 'ack']);
   });
 
-  it('republishes and acks a message that never started, on shutdown', async () => {
-    await settlement.releaseUnstarted(delivery);
+  it('dead-letters a message whose signature does not verify as invalid_signature, keeping its signature, and fails the record its id names', async () => {
+    const forged = { ...delivery, headers: { ...delivery.headers, 'offload-signature': 'v1=000000000000:forged' } };
+    await settlement.rejectUnsigned(forged, { reason: 'unknown_key', keyId: '000000000000' });
+    expect(recorder.events).toEqual([`publish ${topology.deadLetterExchange}`, 'record failed', 'ack']);
+    expect(recorder.published[0]).toMatchObject({ sign: false, headers: { 'offload-signature': 'v1=000000000000:forged', 'x-offload-reason': 'invalid_signature' } });
+    expect(recorder.published[0]?.headers?.['x-offload-error-detail']).toMatch(/^invalid signature: it is signed with a key this process does not hold \(key id 000000000000\)/);
+    expect(await record()).toMatchObject({ status: 'failed', error: { code: 'invalid_signature', message: 'the message is unsigned or its signature does not match: it was not run' } });
+  });
+
+  it('republishes and acks a message that never started, on shutdown, with the signature it came with and none added', async () => {
+    const signed = { ...delivery, headers: { ...delivery.headers, 'offload-signature': 'v1=000000000000:as-it-came' } };
+    await settlement.releaseUnstarted(signed);
     expect(recorder.events).toEqual([`publish ${topology.taskExchange}`, 'ack']);
+    expect(recorder.published[0]).toMatchObject({ sign: false, headers: { traceparent: TRACEPARENT, 'offload-signature': 'v1=000000000000:as-it-came' } });
     expect((await record())?.status).toBe('processing');
+  });
+
+  it('has a released task (its message verified before it ran) and a retry copy signed anew', async () => {
+    const signed = { ...delivery, headers: { ...delivery.headers, 'offload-signature': 'v1=000000000000:old' } };
+    await settlement.settle(signed, task, { kind: 'released' });
+    await settlement.settle(signed, task, { kind: 'failed', error: new TransientTaskError('handler_failed', 'try later') });
+    for (const copy of recorder.published) {
+      expect(copy.sign).not.toBe(false);
+      expect(copy.headers).toEqual({ traceparent: TRACEPARENT });
+    }
   });
 
   it('rejects without settling the delivery when the broker does not confirm a retry', async () => {

@@ -1,6 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { delayRoutingKey, encodeTaskPayload, type TaskError, type TaskPayload, type TaskType, type Topology } from '@offload/contracts';
+import {
+  SIGNATURE_HEADER,
+  delayRoutingKey,
+  describeSignatureFailure,
+  encodeTaskPayload,
+  type SignatureFailure,
+  type TaskError,
+  type TaskPayload,
+  type TaskType,
+  type Topology,
+} from '@offload/contracts';
 import type { Delivery, Publisher } from '@offload/broker';
 import type { Logger, Metrics } from '@offload/telemetry';
 import { publishDeadLetter } from './dead-letter';
@@ -42,6 +52,8 @@ export interface Settlement {
   settle(delivery: Delivery, task: DeliveredTask, outcome: DeliveryOutcome): Promise<void>;
   /** Dead-letters a message that could not be decoded or failed validation. */
   rejectInvalid(delivery: Delivery, reason: string): Promise<void>;
+  /** Dead-letters a message that is unsigned or whose signature does not verify (TASK_SIGNING_KEY). */
+  rejectUnsigned(delivery: Delivery, failure: { reason: SignatureFailure; keyId?: string }): Promise<void>;
   /** Puts a message that never started back on its queue (on shutdown), then acks it. */
   releaseUnstarted(delivery: Delivery): Promise<void>;
   /**
@@ -64,9 +76,11 @@ export function createSettlement(deps: SettlementDeps): Settlement {
   /**
    * Puts a fresh copy of the message back on its queue, then acks the original. Unlike a nack,
    * this does not count toward the broker's delivery limit (which, before RabbitMQ 4.3, counts
-   * every requeue), so graceful shutdowns never make a healthy task fail.
+   * every requeue), so graceful shutdowns never make a healthy task fail. A verified message is
+   * signed again (with the current key); one never verified keeps the signature it came with.
    */
-  async function republish(delivery: Delivery, taskType: string, messageId: string): Promise<void> {
+  async function republish(delivery: Delivery, taskType: string, messageId: string, verified: boolean): Promise<void> {
+    const signature = delivery.headers[SIGNATURE_HEADER];
     try {
       await deps.publisher.publish({
         exchange: deps.topology.taskExchange,
@@ -74,7 +88,8 @@ export function createSettlement(deps: SettlementDeps): Settlement {
         body: delivery.body,
         messageId,
         type: taskType,
-        headers: passThroughHeaders(delivery),
+        headers: verified || typeof signature !== 'string' ? passThroughHeaders(delivery) : { ...passThroughHeaders(delivery), [SIGNATURE_HEADER]: signature },
+        sign: verified,
       });
       delivery.ack();
     } catch (err) {
@@ -108,6 +123,14 @@ export function createSettlement(deps: SettlementDeps): Settlement {
     count(payload.task_type, 'dead_lettered');
   }
 
+  /** Dead-letters a message that never ran, and fails the record its id names, if it has one. */
+  async function rejectUnrun(delivery: Delivery, error: TaskError, detail?: string): Promise<void> {
+    const taskType = delivery.type ?? 'unknown';
+    await publishDeadLetter(deps.publisher, deps.topology, delivery, { ...error, ...(detail === undefined ? {} : { detail }), attempts: 1, taskType });
+    if (delivery.messageId !== undefined && z.uuid().safeParse(delivery.messageId).success) await deps.keeper.failed(delivery.messageId, error);
+    delivery.ack();
+  }
+
   return {
     async settle(delivery, task, outcome) {
       const { payload, attempt, log } = task;
@@ -132,7 +155,7 @@ export function createSettlement(deps: SettlementDeps): Settlement {
         case 'released':
           // Record first: once the copy is published another worker may take it at once.
           await deps.keeper.released(payload.id);
-          await republish(delivery, payload.task_type, payload.id);
+          await republish(delivery, payload.task_type, payload.id, true);
           log.info('task released to the queue on shutdown');
           count(payload.task_type, 'released');
           return;
@@ -142,18 +165,18 @@ export function createSettlement(deps: SettlementDeps): Settlement {
     },
 
     async rejectInvalid(delivery, reason) {
-      const taskType = delivery.type ?? 'unknown';
-      const message = `invalid message: ${reason}`;
-      await publishDeadLetter(deps.publisher, deps.topology, delivery, { code: 'invalid_message', message, attempts: 1, taskType });
-      if (delivery.messageId !== undefined && z.uuid().safeParse(delivery.messageId).success) {
-        await deps.keeper.failed(delivery.messageId, { code: 'invalid_message', message });
-      }
-      delivery.ack();
+      await rejectUnrun(delivery, { code: 'invalid_message', message: `invalid message: ${reason}` });
       deps.logger.error({ message_id: delivery.messageId, queue: delivery.queue, reason }, 'invalid message dead-lettered');
     },
 
+    async rejectUnsigned(delivery, failure) {
+      const detail = `invalid signature: ${describeSignatureFailure(failure)}`;
+      await rejectUnrun(delivery, { code: 'invalid_signature', message: 'the message is unsigned or its signature does not match: it was not run' }, detail);
+      deps.logger.warn({ task_id: delivery.messageId, queue: delivery.queue, reason: failure.reason, key_id: failure.keyId }, 'message with an invalid signature dead-lettered without running');
+    },
+
     releaseUnstarted(delivery) {
-      return republish(delivery, delivery.type ?? 'unknown', delivery.messageId ?? 'unknown');
+      return republish(delivery, delivery.type ?? 'unknown', delivery.messageId ?? 'unknown', false);
     },
 
     async requeueAfterFailure(delivery, err, release, draining) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { TaskType, Topology } from '@offload/contracts';
+import type { MessageSigner, TaskType, Topology } from '@offload/contracts';
 import { createPublisher, createSubscriber, isIrrecoverableChannelError, type AmqpConnectionManager, type Subscriber } from '@offload/broker';
 import type { Storage } from '@offload/storage';
 import type { Logger, Metrics } from '@offload/telemetry';
@@ -32,6 +32,11 @@ export interface WorkerDeps {
   settleRetryDelayMs?: number;
   /** How often the worker writes its heartbeat row (`WORKER_HEARTBEAT_MS`). @defaultValue 5 000 */
   heartbeatMs?: number;
+  /**
+   * The keys (TASK_SIGNING_KEY and its previous one): messages that do not verify are
+   * dead-lettered unrun, and the copies the worker publishes are signed. @defaultValue none
+   */
+  signer?: MessageSigner | undefined;
 }
 
 export interface Worker {
@@ -50,7 +55,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   const onChannelError = (err: Error) => {
     if (isIrrecoverableChannelError(err)) deps.onFatal?.(err);
   };
-  const publisher = createPublisher({ manager: deps.manager, topology: deps.topology, logger: deps.logger, publishTimeoutMs: deps.publishTimeoutMs });
+  const publisher = createPublisher({ manager: deps.manager, topology: deps.topology, logger: deps.logger, publishTimeoutMs: deps.publishTimeoutMs, sign: deps.signer });
   const keeper = createTaskRecordKeeper({ records: deps.storage.records, maxLostRuns: deps.maxDeliveries });
   const consumer = createConsumer({ ...deps, publisher, keeper });
   const missing = deps.taskTypes.filter((t) => deps.handlers[t] === undefined);
@@ -89,7 +94,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     async start() {
       await Promise.all([publisher.waitForReady(), tasks.start(), deadLetters.start()]);
       await heartbeat.start();
-      log.info({ worker_id: id, task_types: deps.taskTypes, concurrency: deps.concurrency }, 'worker consuming');
+      log.info({ worker_id: id, task_types: deps.taskTypes, concurrency: deps.concurrency, signing_key_id: deps.signer?.keyId ?? null }, 'worker consuming');
     },
     isReady: () => closing === undefined && publisher.isReady(),
     close() {

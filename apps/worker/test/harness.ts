@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   buildTopology,
   encodeTaskPayload,
+  type MessageSigner,
   type TaskInput,
   type TaskPayload,
   type TaskRecord,
@@ -31,6 +32,8 @@ export interface WorkerHarnessOptions {
   heartbeatMs?: number;
   /** The worker's logger. @defaultValue silent (debug with TEST_LOG_LEVEL=debug) */
   logger?: Logger;
+  /** The worker's signing keys. @defaultValue none: messages unchecked */
+  signer?: MessageSigner;
 }
 
 export interface WorkerHarness {
@@ -92,6 +95,7 @@ export async function createWorkerHarness(options: WorkerHarnessOptions): Promis
         publishTimeoutMs: 5_000,
         ...(o.settleRetryDelayMs === undefined ? {} : { settleRetryDelayMs: o.settleRetryDelayMs }),
         ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
+        signer: o.signer,
         limits: () => ({ timeoutMs: o.timeoutMs ?? 30_000, maxAttempts: o.maxAttempts ?? 3, baseDelayMs: 200, maxDelayMs: 1_000 }),
       });
       await worker.start();

@@ -65,6 +65,8 @@ function describeOutcome(outcome: RedriveOutcome, queue: string): [string, strin
       return ['left', outcome.id, `the task is ${outcome.status}, not failed; not re-driven`];
     case 'undecodable':
       return ['left', outcome.id ?? '-', oneLine(`not a valid task message: ${outcome.message}`)];
+    case 'unsigned':
+      return ['left', outcome.id, oneLine(`invalid signature: ${outcome.message}; not re-driven (submit the task again)`)];
     case 'failed':
       return ['left', outcome.id, oneLine(outcome.message)];
     case 'not_found':
@@ -77,7 +79,7 @@ export function formatRedriveReport(outcomes: readonly RedriveOutcome[], queue: 
   const count = (...kinds: RedriveOutcome['kind'][]) => outcomes.filter((o) => kinds.includes(o.kind)).length;
   let summary = `re-driven ${count('redriven')}, skipped ${count('already_succeeded')} (already succeeded), not found ${count('not_found')}`;
   const duplicates = count('duplicate');
-  const left = count('active', 'undecodable', 'failed');
+  const left = count('active', 'undecodable', 'unsigned', 'failed');
   if (duplicates > 0) summary += `, duplicates removed ${duplicates}`;
   if (left > 0) summary += `, left in the dead-letter queue ${left}`;
   if (outcomes.length === 0) return `no dead letters in ${queue}\n${summary}`;

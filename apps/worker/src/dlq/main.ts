@@ -12,6 +12,7 @@ import {
 } from '@offload/broker';
 import { openStorage, RecordStoreUnreachableError } from '@offload/storage';
 import { createLogger, type Logger } from '@offload/telemetry';
+import { signerFrom } from '../signing-config';
 import { loadDlqConfig, type DlqConfig } from './config';
 import { formatDeadLetters, formatDeadLettersJson, formatPurgeReport, formatRedriveReport } from './format';
 import { listDeadLetters } from './list';
@@ -70,11 +71,12 @@ async function redrive(
   ctx: { config: DlqConfig; topology: Topology; manager: AmqpConnectionManager; reader: DeadLetterQueueReader; logger: Logger },
   selection: DeadLetterSelection,
 ): Promise<number> {
+  const signer = await signerFrom(ctx.config);
   const storage = await openStorage(storageOptionsFrom(ctx.config));
-  const publisher = createPublisher({ manager: ctx.manager, topology: ctx.topology, logger: ctx.logger, publishTimeoutMs: ctx.config.PUBLISH_TIMEOUT_MS });
+  const publisher = createPublisher({ manager: ctx.manager, topology: ctx.topology, logger: ctx.logger, publishTimeoutMs: ctx.config.PUBLISH_TIMEOUT_MS, sign: signer });
   try {
     await withDeadline(publisher.waitForReady(), ctx.config.BROKER_CONNECT_TIMEOUT_MS, 'no confirmed channel to RabbitMQ (the broker refused the topology?)');
-    const outcomes = await redriveDeadLetters({ reader: ctx.reader, publisher, records: storage.records, topology: ctx.topology }, selection);
+    const outcomes = await redriveDeadLetters({ reader: ctx.reader, publisher, records: storage.records, topology: ctx.topology, signer }, selection);
     // Closing waits until the broker has processed every ack: only then is the report true.
     await ctx.reader.close();
     process.stdout.write(`${formatRedriveReport(outcomes, ctx.reader.queue)}\n`);

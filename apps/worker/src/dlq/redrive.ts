@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
+  SIGNATURE_HEADER,
   decodeTaskPayload,
+  describeSignatureFailure,
   taskCreated,
   taskRedriveFailed,
   taskRedriven,
@@ -11,6 +13,7 @@ import {
   type TaskStatus,
   type TaskType,
   type Topology,
+  type MessageSigner,
 } from '@offload/contracts';
 import type { DeadLetterEntry, DeadLetterQueueReader, Publisher } from '@offload/broker';
 import type { RecordStore, UpdateOutcome } from '@offload/storage';
@@ -28,6 +31,8 @@ export type RedriveOutcome =
   | { kind: 'duplicate'; id: string }
   /** The record is queued, processing or retrying: the task is live, so the dead letter stays. */
   | { kind: 'active'; id: string; status: TaskStatus }
+  /** With TASK_SIGNING_KEY: its signature does not verify, so it is not signed anew; left in the queue. */
+  | { kind: 'unsigned'; id: string; message: string }
   /** The body is not a valid envelope: reported, left in the queue. */
   | { kind: 'undecodable'; id: string | undefined; message: string }
   /** The record or the publish failed (a failed publish puts the record back to `failed`); the dead letter stays. */
@@ -39,6 +44,11 @@ export interface RedriveDeps {
   publisher: Publisher;
   records: RecordStore;
   topology: Topology;
+  /**
+   * The keys (TASK_SIGNING_KEY, TASK_SIGNING_KEY_PREVIOUS): a dead letter is re-driven only when
+   * its signature verifies, and the publisher signs its copy anew. @defaultValue none: unchecked
+   */
+  signer?: MessageSigner | undefined;
 }
 
 const envelopeObjectSchema = z.record(z.string(), z.unknown());
@@ -76,6 +86,11 @@ async function redriveEntry(deps: RedriveDeps, entry: DeadLetterEntry, done: Set
   if (done.has(payload.id)) {
     entry.ack();
     return { kind: 'duplicate', id: payload.id };
+  }
+  if (deps.signer !== undefined) {
+    // Signing its copy with the current key would turn a forged message into a valid one.
+    const check = await deps.signer.verify(entry.messageId, entry.body, entry.headers[SIGNATURE_HEADER]);
+    if (!check.ok) return { kind: 'unsigned', id: payload.id, message: describeSignatureFailure(check) };
   }
   const previous = await deps.records.get(payload.id);
   const moved = await markRedriven(deps.records, payload);
@@ -123,7 +138,10 @@ function markRedriveFailed(records: RecordStore, id: string, previous: TaskRecor
   return records.update(id, (current) => taskRedriveFailed(current, new Date(), previous, fallback));
 }
 
-/** Publishes the original envelope (fields this version does not know included) with retry_count 0. */
+/**
+ * Publishes the original envelope (fields this version does not know included) with retry_count
+ * 0, signed anew by the publisher when it has a key (the body changed).
+ */
 async function publishAgain(deps: RedriveDeps, entry: DeadLetterEntry, payload: TaskPayload): Promise<void> {
   const original = envelopeObjectSchema.parse(JSON.parse(entry.body.toString('utf8')));
   const traceparent = entry.headers.traceparent;

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { createMessageSigner, signingKeyProblem, type MessageSigner } from '@offload/contracts';
+import { ConfigError } from '@offload/config';
+
+/** A signing key variable: any key signingKeyProblem accepts (loadEnv never echoes a `…_KEY` value). */
+function signingKeyVar(description: string) {
+  return z
+    .string()
+    .superRefine((key, ctx) => {
+      const problem = signingKeyProblem(key);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional()
+    .describe(description);
+}
+
+/** The worker's (and `npm run dlq`'s) signing keys; the API declares the same two. */
+export const signingKeyVars = {
+  TASK_SIGNING_KEY: signingKeyVar(
+    'HMAC key of task messages, at least 32 characters (`openssl rand -base64 32`): the API signs every message with it; a worker runs only messages signed with it or TASK_SIGNING_KEY_PREVIOUS and dead-letters the rest as invalid_signature. Unset: nothing is signed or checked',
+  ),
+  TASK_SIGNING_KEY_PREVIOUS: signingKeyVar(
+    'During a key rotation, the key TASK_SIGNING_KEY replaced: workers and the dead-letter re-drive still accept messages it signed; nothing new is signed with it',
+  ),
+};
+
+export interface SigningKeyConfig {
+  TASK_SIGNING_KEY?: string | undefined;
+  TASK_SIGNING_KEY_PREVIOUS?: string | undefined;
+}
+
+/** Throws ConfigError when a previous key is set without a current one (a rotation half done). */
+export function checkSigningKeys(config: SigningKeyConfig): void {
+  if (config.TASK_SIGNING_KEY === undefined && config.TASK_SIGNING_KEY_PREVIOUS !== undefined) {
+    throw new ConfigError(['TASK_SIGNING_KEY_PREVIOUS: set without TASK_SIGNING_KEY, the key that signs now']);
+  }
+}
+
+/** The signer of a checked config, or undefined when no key is set (messages unsigned and unchecked). */
+export async function signerFrom(config: SigningKeyConfig): Promise<MessageSigner | undefined> {
+  if (config.TASK_SIGNING_KEY === undefined) return undefined;
+  return createMessageSigner({ current: config.TASK_SIGNING_KEY, previous: config.TASK_SIGNING_KEY_PREVIOUS });
+}
