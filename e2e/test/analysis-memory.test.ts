@@ -67,7 +67,7 @@ describe('a large dataset analysed by a worker process with a lowered memory bud
     const env = { AMQP_URL: TEST_AMQP_URL, QUEUE_PREFIX: prefix, DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    api = startNode(API_ENTRY, { ...env, PORT: String(port), HOST: '127.0.0.1' });
+    api = startNode(API_ENTRY, { ...env, PORT: String(port), HOST: '127.0.0.1', AUTH: 'off' });
     await waitForHttp(`${base}/readyz`);
 
     const form = new FormData();

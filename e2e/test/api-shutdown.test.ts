@@ -24,6 +24,7 @@ describe('API shutdown on SIGTERM', () => {
       DATA_DIR: dataDir.path,
       PORT: String(port),
       HOST: '127.0.0.1',
+      AUTH: 'off',
       LOG_LEVEL: 'warn',
       API_SHUTDOWN_GRACE_MS: '10000',
     });

@@ -57,16 +57,29 @@ describe('npm start', () => {
 
   const ready = (run: StartRun) => waitUntil(() => run.stderrLines().some((l) => l.startsWith('offload: ready:')), { timeoutMs: 120_000, description: 'npm start to say it is ready' });
 
-  it('says what it does, one line per stage, and builds nothing the second time when nothing changed', async () => {
+  it('says what it does, one line per stage, makes and shows a first API key, and builds nothing the second time when nothing changed', async () => {
     const first = startAll(env);
     await ready(first);
-    expect(first.stderrLines()).toEqual([
+    // The API's lines about the key it made come while the worker starts: apart from the stages.
+    const banner = (l: string) => /^offload: (created the first API key|    ofk_|use it as|more keys)/.test(l);
+    expect(first.stderrLines().filter((l) => !banner(l))).toEqual([
       'offload: building the API and the worker (the first time takes about a minute)…',
       expect.stringMatching(/^offload: built in \d+ s$/),
       `offload: starting the API on port ${env.PORT}…`,
       `offload: starting a worker (its /livez, /readyz and /metrics on port ${env.WORKER_HTTP_PORT})…`,
       `offload: ready: the API is on http://localhost:${env.PORT} (Ctrl-C stops both)`,
     ]);
+    expect(first.stderrLines().filter(banner)).toEqual([
+      'offload: created the first API key, "admin" (scope admin); it is shown this once, keep it:',
+      expect.stringMatching(/^offload: {5}ofk_[A-Za-z0-9_-]{43}$/),
+      `offload: use it as: curl -H "Authorization: Bearer $KEY" http://localhost:${env.PORT}/v1/tasks`,
+      'offload: more keys: npm run --silent keys -- create --name NAME --tenant TENANT --scopes tasks:write,tasks:read',
+    ]);
+    const key = /ofk_[A-Za-z0-9_-]{43}/.exec(first.stderrLines().join('\n'))?.[0] ?? 'no key printed';
+    // Never an open API: without the key 401, with it 200.
+    const tasks = `http://127.0.0.1:${env.PORT}/v1/tasks`;
+    expect((await fetch(tasks)).status).toBe(401);
+    expect((await fetch(tasks, { headers: { Authorization: `Bearer ${key}` } })).status).toBe(200);
     expect(await first.stop()).toBe(0);
     // Only JSON log lines on stdout.
     for (const line of first.stdout().split('\n').filter((l) => l !== '')) expect(() => JSON.parse(line) as unknown).not.toThrow();
@@ -75,6 +88,9 @@ describe('npm start', () => {
     const second = startAll(env);
     await ready(second);
     expect(second.stderrLines()[0]).toBe('offload: build is up to date');
+    // The store has a key now: no new one, and the first still works.
+    expect(second.stderrLines().filter((l) => l.includes('ofk_'))).toEqual([]);
+    expect((await fetch(`http://127.0.0.1:${env.PORT}/v1/tasks`, { headers: { Authorization: `Bearer ${key}` } })).status).toBe(200);
     expect((await stat(join(REPO_ROOT, 'apps/api/dist/main.js'))).mtimeMs).toBe(builtAt);
     expect(await second.stop()).toBe(0);
   });

@@ -26,7 +26,7 @@ describe('the pipeline, end to end', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     env = { AMQP_URL: TEST_AMQP_URL, QUEUE_PREFIX: prefix, DATA_DIR: dataDir.path, LOG_LEVEL: 'warn' };
-    api = startNode(API_ENTRY, { ...env, PORT: String(port), HOST: '127.0.0.1' });
+    api = startNode(API_ENTRY, { ...env, PORT: String(port), HOST: '127.0.0.1', AUTH: 'off' });
     await waitForHttp(`${base}/readyz`);
   });
 

@@ -20,7 +20,7 @@ describe('records in PostgreSQL (RECORD_STORE_URL)', () => {
     base = `http://127.0.0.1:${port}`;
     const env = { AMQP_URL: TEST_AMQP_URL, QUEUE_PREFIX: prefix, DATA_DIR: dataDir.path, LOG_LEVEL: 'warn', RECORD_STORE_URL: database.url };
     // Both start at once: whichever comes first applies the migrations, the other waits for it.
-    api = startNode(API_ENTRY, { ...env, PORT: String(port), HOST: '127.0.0.1' });
+    api = startNode(API_ENTRY, { ...env, PORT: String(port), HOST: '127.0.0.1', AUTH: 'off' });
     worker = startNode(WORKER_ENTRY, { ...env, WORKER_HTTP_PORT: '0' });
     await waitForHttp(`${base}/readyz`);
   });

@@ -102,7 +102,7 @@ describe('a Python producer publishing straight to RabbitMQ', () => {
     const [port, workerPort] = [await freePort(), await freePort()];
     base = `http://127.0.0.1:${port}`;
     const env = { ...brokerEnv, DATA_DIR: dataDir.path, LOG_LEVEL: 'warn' };
-    api = startNode(API_ENTRY, { ...env, PORT: String(port), HOST: '127.0.0.1' });
+    api = startNode(API_ENTRY, { ...env, PORT: String(port), HOST: '127.0.0.1', AUTH: 'off' });
     worker = startNode(WORKER_ENTRY, { ...env, WORKER_HTTP_PORT: String(workerPort) });
     await Promise.all([ready(api, `${base}/readyz`), ready(worker, `http://127.0.0.1:${workerPort}/readyz`)]);
   });
@@ -200,7 +200,7 @@ describe('a message the API built, against the shipped JSON Schema', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     // No worker: submitted tasks wait on their queues, to be read off them.
-    api = startNode(API_ENTRY, { AMQP_URL: TEST_AMQP_URL, QUEUE_PREFIX: prefix, DATA_DIR: dataDir.path, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1' });
+    api = startNode(API_ENTRY, { AMQP_URL: TEST_AMQP_URL, QUEUE_PREFIX: prefix, DATA_DIR: dataDir.path, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', AUTH: 'off' });
     await ready(api, `${base}/readyz`);
   });
 

@@ -15,7 +15,7 @@ describe('thumbnails, end to end', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const env = { AMQP_URL: TEST_AMQP_URL, QUEUE_PREFIX: prefix, DATA_DIR: dataDir.path, LOG_LEVEL: 'warn' };
-    api = startNode(API_ENTRY, { ...env, PORT: String(port), HOST: '127.0.0.1' });
+    api = startNode(API_ENTRY, { ...env, PORT: String(port), HOST: '127.0.0.1', AUTH: 'off' });
     // No WORKER_TASK_TYPES: a worker consumes every registered type, thumbnail included.
     worker = startNode(WORKER_ENTRY, { ...env, WORKER_HTTP_PORT: '0' });
     await waitForHttp(`${base}/readyz`);

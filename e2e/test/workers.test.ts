@@ -45,7 +45,7 @@ describe('GET /v1/workers with real workers', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     env = { AMQP_URL: TEST_AMQP_URL, QUEUE_PREFIX: prefix, DATA_DIR: dataDir.path };
-    api = startNode(API_ENTRY, { ...env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1' });
+    api = startNode(API_ENTRY, { ...env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', AUTH: 'off' });
     await waitForHttp(`${base}/readyz`);
   });
 

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { TaskInput } from '@offload/contracts';
 import { childTraceparent } from '@offload/telemetry';
+import { callerTenant } from './access';
 import type { AfterResponse } from './after-response';
 import { idempotencyKey, requestFingerprint } from './idempotency';
 import { acceptedBody, submitTask, type SubmitDeps, type SubmitOutcome } from './submit-task';
@@ -20,6 +21,7 @@ export async function acceptTask(
   const key = idempotencyKey(req);
   const outcome = await submitTask(deps, input, {
     log: req.log,
+    tenant: callerTenant(req),
     traceparent: childTraceparent(req.get('traceparent')),
     ...(key === undefined ? {} : { idempotency: { key, fingerprint: requestFingerprint(`${req.method} ${req.path}`, sameRequest) } }),
   });

@@ -1,11 +1,15 @@
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import type { Topology } from '@offload/contracts';
 import type { Publisher, QueueDepths } from '@offload/broker';
-import type { Storage } from '@offload/storage';
+import type { RateLimit, Storage } from '@offload/storage';
 import type { Logger, Metrics } from '@offload/telemetry';
 import type { AfterResponse } from './after-response';
+import { authenticate, type AuthOptions } from './authenticate';
+import { crossOrigin } from './cross-origin';
 import { HttpProblem } from './http-errors';
 import { problemHandler } from './problem';
+import { rateLimit } from './rate-limit';
 import { requestLog } from './request-log';
 import { healthRoutes } from './routes/health';
 import { statsRoutes } from './routes/stats';
@@ -14,6 +18,7 @@ import { taskListRoutes } from './routes/task-list';
 import { taskRoutes } from './routes/tasks';
 import { uploadRoutes } from './routes/uploads';
 import { workersRoutes } from './routes/workers';
+import { uploadSlots } from './upload-slots';
 
 export interface AppDeps {
   publisher: Publisher;
@@ -31,13 +36,38 @@ export interface AppDeps {
   retryAfterSeconds?: number;
   /** False once shutdown began: readiness fails so the load balancer stops sending traffic. */
   isAccepting?: () => boolean;
+  /** API keys, or AUTH=off (every request an admin of the default tenant). */
+  auth: AuthOptions;
+  /** Limits and browser rules; each has a default. */
+  guards?: Partial<Guards>;
 }
+
+export interface Guards {
+  /** A key's rate when it sets none. */
+  rateLimit: RateLimit;
+  tenantMaxActiveTasks: number;
+  uploadsPerKey: number;
+  /** Web origins allowed to call the API (CORS); none by default. */
+  corsOrigins: readonly string[];
+  /** Bearer token of /metrics; without one, loopback callers only. */
+  metricsToken: string | undefined;
+}
+
+const DEFAULT_GUARDS: Guards = {
+  rateLimit: { rps: 50, burst: 100 },
+  tenantMaxActiveTasks: 10_000,
+  uploadsPerKey: 4,
+  corsOrigins: [],
+  metricsToken: undefined,
+};
 
 /** Builds the Express app from what it is given. Reads no env, opens nothing, never listens. */
 export function createApp(deps: AppDeps): Express {
+  const guards = { ...DEFAULT_GUARDS, ...deps.guards };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(helmet());
   app.use(requestLog(deps.logger));
   const submitDeps = {
     publisher: deps.publisher,
@@ -48,10 +78,12 @@ export function createApp(deps: AppDeps): Express {
     retryAfterSeconds: deps.retryAfterSeconds ?? 5,
     jsonBodyMaxBytes: deps.limits.jsonBodyMaxBytes,
     idempotencyTtlMs: deps.idempotencyTtlMs ?? 24 * 60 * 60 * 1000,
+    tenantMaxActiveTasks: guards.tenantMaxActiveTasks,
   };
   app.use(
     healthRoutes({
       registry: deps.metrics.registry,
+      metricsToken: guards.metricsToken,
       checkReady: async () => {
         if (deps.isAccepting && !deps.isAccepting()) throw new Error('shutting down');
         if (!deps.publisher.isReady()) throw new Error('no confirmed channel to RabbitMQ');
@@ -59,8 +91,15 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
-  app.use(uploadRoutes({ storage: deps.storage, uploadMaxBytes: deps.limits.uploadMaxBytes }));
-  app.use(taskFormRoutes({ ...submitDeps, uploadMaxBytes: deps.limits.uploadMaxBytes, datasetMaxBytes: deps.limits.datasetMaxBytes }));
+  app.use(crossOrigin(guards.corsOrigins));
+  // Every /v1 route: a caller (or 401), within its key's rate (or 429), and nothing cached.
+  app.use('/v1', authenticate(deps.auth), rateLimit(deps.storage.rateLimits, guards.rateLimit), (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  const uploadSlot = uploadSlots(guards.uploadsPerKey);
+  app.use(uploadRoutes({ storage: deps.storage, uploadMaxBytes: deps.limits.uploadMaxBytes, uploadSlot }));
+  app.use(taskFormRoutes({ ...submitDeps, uploadMaxBytes: deps.limits.uploadMaxBytes, datasetMaxBytes: deps.limits.datasetMaxBytes, uploadSlot }));
   app.use(taskListRoutes({ queries: deps.storage.queries }));
   app.use(taskRoutes(submitDeps));
   app.use(statsRoutes({ queries: deps.storage.queries, queueDepths: deps.queueDepths, topology: deps.topology }));

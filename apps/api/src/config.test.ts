@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError } from '@offload/config';
-import { loadApiConfig } from './config';
+import { corsOrigins, loadApiConfig } from './config';
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -78,5 +78,28 @@ describe('loadApiConfig', () => {
     const err = configError({ [name]: value });
     expect(err.problems).toHaveLength(1);
     expect(err.problems[0]).toMatch(new RegExp(`^${name}: `));
+  });
+
+  it('runs with API keys unless AUTH=off, which it allows on a loopback address only', () => {
+    expect(loadApiConfig({}).AUTH).toBe('on');
+    for (const host of ['127.0.0.1', '::1', 'localhost']) expect(loadApiConfig({ AUTH: 'off', HOST: host }).AUTH).toBe('off');
+    expect(configError({ AUTH: 'off' }).problems).toEqual([expect.stringMatching(/^AUTH: off is only allowed when the API listens on a loopback address .* not "0\.0\.0\.0"/)]);
+    expect(configError({ AUTH: 'off', HOST: '10.0.0.5' }).problems).toHaveLength(1);
+    expect(configError({ AUTH: 'maybe' }).problems).toEqual([expect.stringMatching(/^AUTH: /)]);
+  });
+
+  it('takes an ADMIN_API_KEY of the right shape only, and never echoes it', () => {
+    const key = `ofk_${'a'.repeat(43)}`;
+    expect(loadApiConfig({ ADMIN_API_KEY: key }).ADMIN_API_KEY).toBe(key);
+    const error = configError({ ADMIN_API_KEY: 'hunter2-hunter2' });
+    expect(error.problems).toEqual([expect.stringMatching(/^ADMIN_API_KEY: must be ofk_ followed by 43 base64url characters/)]);
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('reads CORS_ORIGINS as a list of origins and refuses anything else', () => {
+    expect(corsOrigins(loadApiConfig({ CORS_ORIGINS: 'https://a.example, http://localhost:5173' }))).toEqual(['https://a.example', 'http://localhost:5173']);
+    expect(corsOrigins(loadApiConfig({}))).toEqual([]);
+    expect(configError({ CORS_ORIGINS: 'https://a.example/path' }).problems).toEqual([expect.stringMatching(/^CORS_ORIGINS: must be origins/)]);
+    expect(configError({ CORS_ORIGINS: '*' }).problems).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { commonEnvShape, intVar, loadEnv } from '@offload/config';
+import { ConfigError, commonEnvShape, intVar, loadEnv } from '@offload/config';
+import { API_KEY_PATTERN } from '@offload/contracts';
 
 /** The API's environment: every variable's name, default, bounds and description (the README's table is built from it). */
 export const apiEnvSchema = z.object({
@@ -18,6 +19,31 @@ export const apiEnvSchema = z.object({
     24 * 60 * 60 * 1000,
   ),
   REQUEST_IDLE_TIMEOUT_MS: intVar('A client still sending its request may pause at most this long between two bytes, else 408', 30_000, 500, 60 * 60 * 1000),
+  AUTH: z
+    .enum(['on', 'off'])
+    .default('on')
+    .describe('`off` serves every request as an admin of the default tenant, with no key: refused unless HOST is a loopback address (127.0.0.1, ::1, localhost)'),
+  ADMIN_API_KEY: z
+    .string()
+    .regex(API_KEY_PATTERN, { message: 'must be ofk_ followed by 43 base64url characters (32 random bytes)' })
+    .optional()
+    .describe('An admin key (from a Secret) the API makes sure exists at start, named `admin`; without it, an empty key store gets a new admin key, printed once'),
+  RATE_LIMIT_RPS: z.coerce.number().positive().max(1_000_000).default(50).describe('Requests per second an API key may make, on average, across every API process (a key may set its own)'),
+  RATE_LIMIT_BURST: intVar('Requests an API key may make at once above its rate (a key may set its own)', 100, 1, 1_000_000),
+  TENANT_MAX_ACTIVE_TASKS: intVar('Tasks one tenant may have queued, processing or retrying; a submit above it gets 429 tenant_queue_full', 10_000, 1, 100_000_000),
+  UPLOADS_PER_KEY_MAX: intVar('Uploads one API key may have in progress at once on one API process (429 too_many_uploads above)', 4, 1, 10_000),
+  CORS_ORIGINS: z
+    .string()
+    .refine((v) => v.split(',').every((o) => o.trim() === '' || /^https?:\/\/[^/\s]+$/.test(o.trim())), {
+      message: 'must be origins (scheme://host[:port], no path) separated by commas',
+    })
+    .default('')
+    .describe('Origins allowed to call the API from a browser, comma-separated (`https://app.example.com`); empty: no cross-origin request is served'),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, { message: 'must be at least 16 characters' })
+    .optional()
+    .describe('Bearer token GET /metrics requires; without it, /metrics answers loopback callers only'),
   RABBITMQ_MANAGEMENT_URL: z
     .string()
     .regex(/^https?:\/\//, { message: 'must be an http:// or https:// URL' })
@@ -29,6 +55,19 @@ export const apiEnvSchema = z.object({
 
 export type ApiConfig = z.infer<typeof apiEnvSchema>;
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
 export function loadApiConfig(env: Readonly<Record<string, string | undefined>>): Readonly<ApiConfig> {
-  return loadEnv(apiEnvSchema, env);
+  const config = loadEnv(apiEnvSchema, env);
+  if (config.AUTH === 'off' && !LOOPBACK_HOSTS.has(config.HOST)) {
+    throw new ConfigError([`AUTH: off is only allowed when the API listens on a loopback address (HOST=127.0.0.1, ::1 or localhost), not ${JSON.stringify(config.HOST)}: an open API must not be reachable from the network`]);
+  }
+  return config;
+}
+
+/** CORS_ORIGINS as a list. */
+export function corsOrigins(config: Pick<ApiConfig, 'CORS_ORIGINS'>): string[] {
+  return config.CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
 }

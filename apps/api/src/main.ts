@@ -1,11 +1,12 @@
 import { buildTopology } from '@offload/contracts';
-import { ConfigError, ListenError, listen, retentionOptionsFrom, storageOptionsFrom } from '@offload/config';
-import { BrokerUnreachableError, createManagementApi, createPublisher, createQueueDepths, managementUrlFrom, openBrokerConnection, vhostFromAmqpUrl } from '@offload/broker';
+import { ConfigError, ListenError, amqpCaFrom, listen, retentionOptionsFrom, storageOptionsFrom } from '@offload/config';
+import { BrokerRefusedError, BrokerUnreachableError, createManagementApi, createPublisher, createQueueDepths, managementUrlFrom, openBrokerConnection, vhostFromAmqpUrl } from '@offload/broker';
 import { openStorage, RecordStoreUnreachableError, startRetentionSweeps } from '@offload/storage';
 import { createLogger, createMetrics, logProcessWarnings } from '@offload/telemetry';
 import { createAfterResponse } from './after-response';
 import { createApp } from './app';
-import { loadApiConfig } from './config';
+import { ensureAdminKey, reportAccess } from './admin-key';
+import { corsOrigins, loadApiConfig } from './config';
 import { closeServer } from './close-server';
 import { createHttpServer } from './http-server';
 import { LOST_WORKERS_KEPT_MS } from './worker-status';
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   const storage = await openStorage({ ...storageOptionsFrom(config), onError: (err) => logger.warn({ err }, 'record store connection error') });
   const manager = await openBrokerConnection({
     url: config.AMQP_URL,
+    ca: amqpCaFrom(config),
     logger,
     connectionName: 'offload-api',
     connectTimeoutMs: config.BROKER_CONNECT_TIMEOUT_MS,
@@ -31,8 +33,11 @@ async function main(): Promise<void> {
     logger,
     publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
     maxBufferedPublishes: config.PUBLISH_BUFFER_MAX,
+    declareTopology: config.BROKER_DECLARE_TOPOLOGY,
   });
-  await publisher.waitForReady();
+  // A declaring API starts once the topology is declared (or fails with BrokerRefusedError); one
+  // that only checks serves at once and is not ready (503) until a worker has declared it.
+  if (config.BROKER_DECLARE_TOPOLOGY) await publisher.waitForReady();
   const queueDepths = createQueueDepths({
     manager,
     management: createManagementApi({
@@ -44,6 +49,7 @@ async function main(): Promise<void> {
     timeoutMs: config.RABBITMQ_MANAGEMENT_TIMEOUT_MS,
   });
   const afterResponse = createAfterResponse(logger);
+  const adminKey = config.AUTH === 'on' ? await ensureAdminKey(storage.keys, config.ADMIN_API_KEY) : undefined;
   let accepting = true;
   const app = createApp({
     publisher,
@@ -56,6 +62,14 @@ async function main(): Promise<void> {
     limits: { uploadMaxBytes: config.UPLOAD_MAX_BYTES, datasetMaxBytes: config.DATASET_MAX_BYTES, jsonBodyMaxBytes: config.JSON_BODY_MAX_BYTES },
     idempotencyTtlMs: config.IDEMPOTENCY_TTL_MS,
     isAccepting: () => accepting,
+    auth: config.AUTH === 'on' ? { mode: 'keys', keys: storage.keys } : { mode: 'off' },
+    guards: {
+      rateLimit: { rps: config.RATE_LIMIT_RPS, burst: config.RATE_LIMIT_BURST },
+      tenantMaxActiveTasks: config.TENANT_MAX_ACTIVE_TASKS,
+      uploadsPerKey: config.UPLOADS_PER_KEY_MAX,
+      corsOrigins: corsOrigins(config),
+      metricsToken: config.METRICS_TOKEN,
+    },
   });
   // Expired Idempotency-Keys answer as absent anyway; sweeping them only reclaims the space.
   const sweeper = setInterval(() => {
@@ -80,7 +94,9 @@ async function main(): Promise<void> {
   const server = createHttpServer(app, { requestTimeoutMs: config.REQUEST_TIMEOUT_MS, idleTimeoutMs: config.REQUEST_IDLE_TIMEOUT_MS }, logger);
   await listen(server, { port: config.PORT, host: config.HOST, variable: 'PORT' });
   const address = server.address();
-  logger.info({ port: typeof address === 'object' && address ? address.port : config.PORT }, 'offload API listening');
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  logger.info({ port, auth: config.AUTH }, 'offload API listening');
+  reportAccess(logger, config.AUTH, adminKey, port);
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (signal: string) => {
@@ -113,7 +129,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof BrokerUnreachableError || err instanceof RecordStoreUnreachableError || err instanceof ConfigError || err instanceof ListenError) {
+  if (err instanceof BrokerUnreachableError || err instanceof BrokerRefusedError || err instanceof RecordStoreUnreachableError || err instanceof ConfigError || err instanceof ListenError) {
     process.stderr.write(`offload-api: ${err.message}\n`);
   } else {
     process.stderr.write(`offload-api: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

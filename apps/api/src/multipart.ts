@@ -5,6 +5,7 @@ import multer, { MulterError, type Field, type StorageEngine } from 'multer';
 import { OffloadError } from '@offload/contracts';
 import type { BlobStore, Storage } from '@offload/storage';
 import { newUploadKey } from '@offload/storage';
+import { callerTenant } from './access';
 import { SNIFF_BYTES, sniffContentType } from './content-sniff';
 import { ClientGoneError, HttpProblem } from './http-errors';
 
@@ -93,7 +94,7 @@ export function blobStorageEngine(storage: UploadStorage, maxBytes: number): Sto
           async ({ bytes }) => {
             const mimetype = sniffContentType(head.head()) ?? 'application/octet-stream';
             try {
-              await storage.uploads.add({ key, content_type: mimetype, size: bytes });
+              await storage.uploads.add({ key, content_type: mimetype, size: bytes, tenant: callerTenant(req) });
             } catch (err) {
               // Unrecorded, retention would never delete it: it goes now, and the request fails.
               await blobs.delete(key).catch(() => undefined);

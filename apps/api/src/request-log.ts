@@ -7,9 +7,9 @@ import type { Logger } from '@offload/telemetry';
 const QUIET_PATHS = new Set(['/livez', '/readyz', '/metrics']);
 
 /**
- * One line per request when it completes: method, path, status, time, the request id and the
- * task id it created or read (set in `res.locals.taskId`). Headers only at debug level, and then
- * without credentials (the logger redacts them). `req.log` carries the request id on every line.
+ * One line per request when it completes: method, path, status, time, the request id, the API
+ * key's name and tenant, and the task id it created or read (set in `res.locals.taskId`). Headers
+ * only at debug level, and then without credentials (the logger redacts them). `req.log` carries the request id on every line.
  */
 export function requestLog(logger: Logger): RequestHandler {
   const withHeaders = logger.isLevelEnabled('debug');
@@ -30,8 +30,13 @@ export function requestLog(logger: Logger): RequestHandler {
       res: (res: { statusCode: number; headers: Record<string, unknown> }) => (withHeaders ? { status: res.statusCode, headers: res.headers } : { status: res.statusCode }),
     },
     customProps: (_req, res) => {
-      const taskId: unknown = (res as { locals?: Record<string, unknown> }).locals?.taskId;
-      return typeof taskId === 'string' ? { task_id: taskId } : {};
+      const locals = (res as { locals?: Record<string, unknown> }).locals ?? {};
+      const props: Record<string, string> = {};
+      for (const [local, prop] of [['taskId', 'task_id'], ['apiKey', 'api_key'], ['tenant', 'tenant']] as const) {
+        const value = locals[local];
+        if (typeof value === 'string') props[prop] = value;
+      }
+      return props;
     },
     // A client's mistake is not the server's trouble: 4xx at info, 5xx at error.
     customLogLevel: (_req, res, err) => (err !== undefined || res.statusCode >= 500 ? 'error' : 'info'),

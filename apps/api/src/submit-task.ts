@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { newTaskPayload, taskCreated, taskNotAccepted, taskResubmitted, taskUploads, type TaskInput, type TaskRecord, type Topology } from '@offload/contracts';
+import { DEFAULT_TENANT, newTaskPayload, taskCreated, taskNotAccepted, taskResubmitted, taskUploads, type TaskInput, type TaskRecord, type Topology } from '@offload/contracts';
 import { NotAcceptedError, type Publisher } from '@offload/broker';
 import type { Storage } from '@offload/storage';
 import type { Logger, Metrics } from '@offload/telemetry';
@@ -15,10 +15,14 @@ export interface SubmitDeps {
   retryAfterSeconds: number;
   /** How long an Idempotency-Key keeps answering with its task. */
   idempotencyTtlMs: number;
+  /** Tasks one tenant may have queued, processing or retrying (429 tenant_queue_full above). */
+  tenantMaxActiveTasks: number;
 }
 
 export interface SubmitContext {
   log: Logger;
+  /** The tenant the task belongs to: the caller's. */
+  tenant: string;
   traceparent?: string;
   /** The request's Idempotency-Key and a fingerprint of what it asked for. */
   idempotency?: { key: string; fingerprint: string };
@@ -37,9 +41,12 @@ export type SubmitOutcome = { kind: 'created' | 'replayed' | 'republished'; reco
  * Idempotency-Key, requests sharing the key run one at a time and map to one task.
  */
 export async function submitTask(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext): Promise<SubmitOutcome> {
-  assertUploadRules(input, await inspectUploads(deps.storage.blobs, input));
-  const idempotency = ctx.idempotency;
-  if (idempotency === undefined) return { kind: 'created', record: await createAndPublish(deps, input, ctx, randomUUID()) };
+  assertUploadRules(input, await inspectUploads(deps.storage, input, ctx.tenant));
+  const idempotency = ctx.idempotency === undefined ? undefined : { ...ctx.idempotency, key: tenantIdempotencyKey(ctx.tenant, ctx.idempotency.key) };
+  if (idempotency === undefined) {
+    await assertTenantRoom(deps, ctx.tenant);
+    return { kind: 'created', record: await createAndPublish(deps, input, ctx, randomUUID()) };
+  }
 
   // What the broker confirmed in this request. When the key's entry cannot be stored after that
   // (the database went away in between), the task is still accepted: a 503 would tell the client
@@ -51,6 +58,7 @@ export async function submitTask(deps: SubmitDeps, input: TaskInput, ctx: Submit
     }
     const existing = entry === undefined ? undefined : await deps.storage.records.get(entry.task_id);
     if (entry === undefined || existing === undefined) {
+      await assertTenantRoom(deps, ctx.tenant);
       const id = entry?.task_id ?? randomUUID();
       const created = new Date();
       const store = {
@@ -88,8 +96,29 @@ export async function submitTask(deps: SubmitDeps, input: TaskInput, ctx: Submit
   return result;
 }
 
+/**
+ * Idempotency-Keys are the client's own names: two tenants may both send `order-1`. The default
+ * tenant's keys keep the form they had before tenants, so keys stored then still answer.
+ */
+function tenantIdempotencyKey(tenant: string, key: string): string {
+  return tenant === DEFAULT_TENANT ? key : `${tenant}\n${key}`;
+}
+
+/** 429 when the tenant already has as many unfinished tasks as it may. */
+async function assertTenantRoom(deps: SubmitDeps, tenant: string): Promise<void> {
+  const active = await deps.storage.queries.activeCount(tenant, deps.tenantMaxActiveTasks);
+  if (active >= deps.tenantMaxActiveTasks) {
+    throw new HttpProblem(
+      'tenant_queue_full',
+      `tenant ${tenant} has ${deps.tenantMaxActiveTasks} tasks queued, processing or retrying, the most it may have (TENANT_MAX_ACTIVE_TASKS); submit again once some finish`,
+      undefined,
+      { 'Retry-After': String(deps.retryAfterSeconds) },
+    );
+  }
+}
+
 async function createAndPublish(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext, id: string): Promise<TaskRecord> {
-  const record = taskCreated({ id, task_type: input.task_type }, new Date());
+  const record = taskCreated({ id, task_type: input.task_type, tenant: ctx.tenant }, new Date());
   // The record write and the publish overlap: the 202 waits for both. A worker that gets the
   // message first creates the record itself (creates are exclusive, so neither overwrites the other).
   // The task's uploads are linked in the same transaction: retention keeps them while it lives.
@@ -111,7 +140,7 @@ async function republish(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext,
  */
 async function publishOrRefuse(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext, record: TaskRecord, recordWritten: Promise<boolean>): Promise<TaskRecord> {
   const { id } = record;
-  const payload = newTaskPayload(input, id, record.created_at);
+  const payload = newTaskPayload(input, id, record.created_at, ctx.tenant);
   const log = ctx.log.child({ task_id: id, task_type: input.task_type });
   const timer = deps.metrics.publishDuration.startTimer();
   try {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TASK_STATUSES, TASK_TYPES, type FieldProblem, type TaskRecord } from '@offload/contracts';
+import { TASK_STATUSES, TASK_TYPES, tenantSchema, type FieldProblem, type TaskRecord } from '@offload/contracts';
 import type { ListRequest, TaskFilter, TaskPage } from '@offload/storage';
 import { validationProblem, type HttpProblem } from './http-errors';
 
@@ -33,8 +33,8 @@ const timestamp = single
 
 /**
  * `GET /v1/tasks`'s query. Every parameter is checked, and an unknown one is an error: a typo
- * (`stauts=failed`) must not quietly list everything. The tenant parameter (admins) joins these
- * with API keys; what a caller may see comes from `tenantScope`, never from this schema.
+ * (`stauts=failed`) must not quietly list everything. `tenant` is a filter for admins; what a
+ * caller may see comes from `tenantScope`, never from this schema.
  */
 export const taskListQuerySchema = z
   .strictObject({
@@ -48,6 +48,7 @@ export const taskListQuerySchema = z
       .pipe(z.number().int().min(1, 'must be at least 1').max(LIST_LIMIT_MAX, `must be at most ${LIST_LIMIT_MAX}`))
       .default(LIST_LIMIT_DEFAULT),
     cursor: single.min(1, 'must not be empty').optional(),
+    tenant: single.pipe(tenantSchema).optional(),
   })
   .superRefine((query, ctx) => {
     if (query.created_after !== undefined && query.created_before !== undefined && query.created_after >= query.created_before) {
@@ -105,6 +106,7 @@ function nextPageLink(query: TaskListQuery, cursor: string): string {
   if (query.task_type !== undefined) params.set('task_type', query.task_type.join(','));
   if (query.created_after !== undefined) params.set('created_after', query.created_after.toISOString());
   if (query.created_before !== undefined) params.set('created_before', query.created_before.toISOString());
+  if (query.tenant !== undefined) params.set('tenant', query.tenant);
   params.set('limit', String(query.limit));
   params.set('cursor', cursor);
   // Commas separate values; left as they are, the link stays readable.

@@ -1,5 +1,5 @@
-import { TASK_TYPE_REGISTRY, classifyError, taskUploads, type FieldProblem, type TaskInput, type TaskType, type TaskUpload, type UploadFacts } from '@offload/contracts';
-import type { BlobStore } from '@offload/storage';
+import { DEFAULT_TENANT, TASK_TYPE_REGISTRY, classifyError, taskUploads, type FieldProblem, type TaskInput, type TaskType, type TaskUpload, type UploadFacts } from '@offload/contracts';
+import type { Storage } from '@offload/storage';
 import { SNIFF_BYTES, sniffDataset, sniffImage } from './content-sniff';
 import { HttpProblem, validationProblem } from './http-errors';
 import { orientedWidth } from './image-width';
@@ -15,14 +15,19 @@ const IMAGE_HEAD_BYTES = 256 * 1024;
 
 /**
  * Reads the head of every upload a task refers to. `422 unknown_upload` names every key that was
- * never issued (or is gone); `422 validation_failed` names every upload that is not what its field
+ * never issued, is gone or belongs to another tenant; `422 validation_failed` names every upload that is not what its field
  * needs (an image given as a dataset, a dataset given as an image or logo), which the worker would
  * surely reject.
  */
-export async function inspectUploads(blobs: BlobStore, input: TaskInput): Promise<InspectedUpload[]> {
+export async function inspectUploads(storage: Pick<Storage, 'blobs' | 'uploads'>, input: TaskInput, tenant: string): Promise<InspectedUpload[]> {
+  const { blobs } = storage;
   const refs = taskUploads(input.task_type, input.content);
+  // Another tenant's upload is as unknown as a key never issued. Uploads stored before tenants
+  // (not in the registry with one) belong to the default tenant.
+  const owners = refs.length === 0 ? new Map<string, string>() : await storage.uploads.tenantsOf(refs.map((r) => r.key));
   const found = await Promise.all(
     refs.map(async (ref): Promise<InspectedUpload | undefined> => {
+      if ((owners.get(ref.key) ?? DEFAULT_TENANT) !== tenant) return undefined;
       try {
         const head = await blobs.readHead(ref.key, ref.kind === 'image' ? IMAGE_HEAD_BYTES : SNIFF_BYTES);
         const image = sniffImage(head);

@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { buildTopology, type TaskRecord, type TaskType, type Topology } from '@offload/contracts';
+import { DEFAULT_TENANT, buildTopology, type TaskRecord, type TaskType, type Topology } from '@offload/contracts';
 import {
   connectBroker,
   createManagementApi,
@@ -11,11 +11,11 @@ import {
   type AmqpConnectionManager,
   type Publisher,
 } from '@offload/broker';
-import { openStorage, type DbStorage, type RecordStore, type IdempotencyStore, type Storage, type UploadRegistry } from '@offload/storage';
+import { openStorage, type DbStorage, type IdempotencyStore, type NewApiKey, type RecordStore, type Storage, type UploadRegistry } from '@offload/storage';
 import { createLogger, createMetrics, type Logger } from '@offload/telemetry';
 import { TEST_AMQP_URL, deleteTestTopology, rawConnection, tempDataDir, uniquePrefix } from '@offload/test-support';
 import { createAfterResponse, type AfterResponse } from '../src/after-response';
-import { createApp } from '../src/app';
+import { createApp, type AppDeps } from '../src/app';
 
 export interface ApiHarness {
   app: Express;
@@ -28,6 +28,10 @@ export interface ApiHarness {
   manager: AmqpConnectionManager;
   afterResponse: AfterResponse;
   dataDir: string;
+  /** With `auth: 'keys'`: an admin key of the default tenant (`Bearer` it). */
+  adminKey: string;
+  /** With `auth: 'keys'`: a new key; returns its secret. */
+  createKey(key: Omit<NewApiKey, 'name'> & { name?: string }): Promise<string>;
   /** Every task record in the store, newest first. */
   allRecords(): Promise<TaskRecord[]>;
   close(): Promise<void>;
@@ -56,6 +60,10 @@ export interface HarnessOptions {
   wrapUploads?: (uploads: UploadRegistry) => UploadRegistry;
   /** Wraps the Idempotency-Key store the app sees (to fail storing an entry). */
   wrapIdempotency?: (idempotency: IdempotencyStore) => IdempotencyStore;
+  /** API keys on, or every request an admin (AUTH=off). @defaultValue 'off' */
+  auth?: 'keys' | 'off';
+  /** Limits and browser rules for the app. */
+  guards?: AppDeps['guards'];
 }
 
 /** The real app on a real broker (own queue prefix) and a temp DATA_DIR. */
@@ -99,7 +107,13 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
       datasetMaxBytes: options.datasetMaxBytes ?? options.uploadMaxBytes ?? 5 * 1024 * 1024,
       jsonBodyMaxBytes: options.jsonBodyMaxBytes ?? 64 * 1024 },
     ...(options.idempotencyTtlMs === undefined ? {} : { idempotencyTtlMs: options.idempotencyTtlMs }),
+    auth: options.auth === 'keys' ? { mode: 'keys', keys: storage.keys } : { mode: 'off' },
+    ...(options.guards === undefined ? {} : { guards: options.guards }),
   });
+  let keyCount = 0;
+  const createKey = async (key: Omit<NewApiKey, 'name'> & { name?: string }) =>
+    (await opened.keys.create({ ...key, name: key.name ?? `test-key-${++keyCount}` })).secret;
+  const adminKey = options.auth === 'keys' ? await createKey({ name: 'test-admin', tenant: DEFAULT_TENANT, scopes: ['admin'] }) : '';
   return {
     app,
     logger,
@@ -110,6 +124,8 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
     manager,
     afterResponse,
     dataDir: dir.path,
+    adminKey,
+    createKey,
     async allRecords() {
       const all: TaskRecord[] = [];
       let cursor: string | undefined;

@@ -71,7 +71,7 @@ describe('an upload that cannot be recorded', () => {
   let harness: ApiHarness;
 
   beforeAll(async () => {
-    harness = await createApiHarness({ wrapUploads: () => ({ add: () => Promise.reject(new RecordStoreUnavailableError(new Error('database away'))) }) });
+    harness = await createApiHarness({ wrapUploads: (uploads) => ({ ...uploads, add: () => Promise.reject(new RecordStoreUnavailableError(new Error('database away'))) }) });
   });
 
   afterAll(async () => {

@@ -67,6 +67,7 @@ describe('POST /v1/tasks', () => {
       },
       created_at: record?.created_at,
       retry_count: 0,
+      tenant: 'default',
     });
     expect(message.properties).toEqual(
       expect.objectContaining({

@@ -62,6 +62,8 @@ export async function startFaultSystem(options: FaultSystemOptions = {}): Promis
       ...common,
       PORT: String(port),
       HOST: '127.0.0.1',
+      // The faults are the broker's, the database's and the workers'; the API is open on loopback.
+      AUTH: 'off',
       LOG_LEVEL: 'warn',
       PUBLISH_TIMEOUT_MS: '2000',
       API_SHUTDOWN_GRACE_MS: '2000',

@@ -1,6 +1,7 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import type { z } from 'zod';
 import { TASK_TYPE_REGISTRY, TASK_TYPES, taskInputSchema, toFieldProblems, type FieldProblem, type TaskForm, type TaskType, type UploadKind } from '@offload/contracts';
+import { needs } from '../access';
 import { acceptTask } from '../accept-task';
 import { coerceFormFields, formFieldKinds, type FormFieldKind } from '../form-fields';
 import { HttpProblem, validationProblem } from '../http-errors';
@@ -13,6 +14,8 @@ export interface TaskFormLimits {
   uploadMaxBytes: number;
   /** Largest dataset file. */
   datasetMaxBytes: number;
+  /** Runs before a body is read: holds one of the key's upload slots (see upload-slots.ts). */
+  uploadSlot: RequestHandler;
 }
 
 const WHAT_IT_TAKES: Readonly<Record<UploadKind, string>> = {
@@ -68,7 +71,7 @@ function taskFormRoute(router: Router, taskType: TaskType, form: TaskForm, deps:
     files.map((f) => ({ name: f.field, maxCount: 1 })),
     { maxFileBytes },
   );
-  router.post(form.path, requireMultipart, upload, async (req: Request, res) => {
+  router.post(form.path, needs('tasks:write'), requireMultipart, deps.uploadSlot, upload, async (req: Request, res) => {
     try {
       const stored = uploadedFiles(req);
       const missing = files.filter((f) => f.required && stored[f.field]?.[0] === undefined);

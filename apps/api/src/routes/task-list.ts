@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { TaskQueries } from '@offload/storage';
-import { tenantScope } from '../access';
+import { needs, tenantScope } from '../access';
 import { invalidCursorProblem, isInvalidCursor, parseTaskListQuery, taskListBody, toListRequest } from '../task-list-query';
 
 export interface TaskListRoutesDeps {
@@ -11,9 +11,9 @@ export interface TaskListRoutesDeps {
 export function taskListRoutes(deps: TaskListRoutesDeps): Router {
   const router = Router();
 
-  router.get('/v1/tasks', async (req, res) => {
+  router.get('/v1/tasks', needs('tasks:read'), async (req, res) => {
     const query = parseTaskListQuery(req.query);
-    const page = await deps.queries.list(toListRequest(query, tenantScope(req))).catch((err: unknown) => {
+    const page = await deps.queries.list(toListRequest(query, tenantScope(req, query.tenant))).catch((err: unknown) => {
       throw isInvalidCursor(err) ? invalidCursorProblem(err) : err;
     });
     const body = taskListBody(query, page);

@@ -1,6 +1,7 @@
 import { Router, json, type Request } from 'express';
 import { z } from 'zod';
-import { taskInputSchema, toFieldProblems } from '@offload/contracts';
+import { taskInputSchema, toFieldProblems, type TaskRecord } from '@offload/contracts';
+import { canSee, needs } from '../access';
 import type { Storage } from '@offload/storage';
 import { HttpProblem, validationProblem } from '../http-errors';
 import type { SubmitDeps } from '../submit-task';
@@ -29,7 +30,15 @@ export function taskIdParam(req: Request): string {
 export function taskRoutes(deps: TaskRoutesDeps): Router {
   const router = Router();
 
-  router.post('/v1/tasks', json({ limit: deps.jsonBodyMaxBytes, type: ['application/json', 'application/*+json'] }), async (req, res) => {
+  /** The task of the path's id, if the caller may see it: another tenant's task is as unknown as a made-up id. */
+  async function visibleTask(req: Request): Promise<TaskRecord> {
+    const id = taskIdParam(req);
+    const record = await deps.storage.records.get(id);
+    if (record === undefined || !canSee(req, record)) throw new HttpProblem('not_found', `no task with id ${id}`);
+    return record;
+  }
+
+  router.post('/v1/tasks', needs('tasks:write'), json({ limit: deps.jsonBodyMaxBytes, type: ['application/json', 'application/*+json'] }), async (req, res) => {
     if (!req.is(['application/json', 'application/*+json'])) {
       throw new HttpProblem('unsupported_media_type', 'POST /v1/tasks takes application/json');
     }
@@ -38,17 +47,13 @@ export function taskRoutes(deps: TaskRoutesDeps): Router {
     await acceptTask(deps, req, res, parsed.data, parsed.data);
   });
 
-  router.get('/v1/tasks/:id', async (req, res) => {
-    const id = taskIdParam(req);
-    const record = await deps.storage.records.get(id);
-    if (!record) throw new HttpProblem('not_found', `no task with id ${id}`);
-    res.json(record);
+  router.get('/v1/tasks/:id', needs('tasks:read'), async (req, res) => {
+    res.json(await visibleTask(req));
   });
 
-  router.get('/v1/tasks/:id/result', async (req, res) => {
-    const id = taskIdParam(req);
-    const record = await deps.storage.records.get(id);
-    if (!record) throw new HttpProblem('not_found', `no task with id ${id}`);
+  router.get('/v1/tasks/:id/result', needs('tasks:read'), async (req, res) => {
+    const record = await visibleTask(req);
+    const { id } = record;
     if (record.status !== 'succeeded' || record.result === undefined) {
       const why = record.status === 'failed' ? `it failed (${record.error?.code ?? 'unknown'}) and has no result` : `it is ${record.status}`;
       throw new HttpProblem('task_not_finished', `task ${id} has no result: ${why}`);
@@ -58,10 +63,9 @@ export function taskRoutes(deps: TaskRoutesDeps): Router {
     await streamToClient(stream, res, req.log);
   });
 
-  router.get('/v1/tasks/:id/outputs/:name', async (req, res) => {
-    const id = taskIdParam(req);
-    const record = await deps.storage.records.get(id);
-    if (!record) throw new HttpProblem('not_found', `no task with id ${id}`);
+  router.get('/v1/tasks/:id/outputs/:name', needs('tasks:read'), async (req, res) => {
+    const record = await visibleTask(req);
+    const { id } = record;
     if (record.status !== 'succeeded' || record.result === undefined) {
       throw new HttpProblem('task_not_finished', `task ${id} has no outputs: it is ${record.status}`);
     }

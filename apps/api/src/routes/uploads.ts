@@ -1,10 +1,11 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { needs } from '../access';
 import { HttpProblem } from '../http-errors';
 import { discardUploads, multipartFields, uploadedFiles, type UploadStorage } from '../multipart';
 
-export function uploadRoutes(deps: { storage: UploadStorage; uploadMaxBytes: number }): Router {
+export function uploadRoutes(deps: { storage: UploadStorage; uploadMaxBytes: number; uploadSlot: RequestHandler }): Router {
   const router = Router();
-  router.post('/v1/uploads', requireMultipart, multipartFields(deps.storage, [{ name: 'file', maxCount: 1 }], { maxFileBytes: deps.uploadMaxBytes }), async (req, res) => {
+  router.post('/v1/uploads', needs('tasks:write'), requireMultipart, deps.uploadSlot, multipartFields(deps.storage, [{ name: 'file', maxCount: 1 }], { maxFileBytes: deps.uploadMaxBytes }), async (req, res) => {
     const file = uploadedFiles(req).file?.[0];
     if (!file) {
       throw new HttpProblem('validation_failed', 'multipart field "file" is required', [{ path: 'file', message: 'required', code: 'invalid_type' }]);

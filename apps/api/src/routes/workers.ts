@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { WorkerStore } from '@offload/storage';
-import { requireAdmin } from '../access';
+import { needs } from '../access';
 import { LOST_WORKERS_KEPT_MS, workerView } from '../worker-status';
 
 export interface WorkersRoutesDeps {
@@ -11,8 +11,7 @@ export interface WorkersRoutesDeps {
 export function workersRoutes(deps: WorkersRoutesDeps): Router {
   const router = Router();
 
-  router.get('/v1/workers', async (req, res) => {
-    requireAdmin(req);
+  router.get('/v1/workers', needs('admin'), async (_req, res) => {
     const at = Date.now();
     const rows = await deps.workers.list({ beatSinceMs: at - LOST_WORKERS_KEPT_MS });
     res.json({ workers: rows.map((row) => workerView(row, at)) });
