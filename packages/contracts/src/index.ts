@@ -150,6 +150,7 @@ export {
   createMessageSigner,
   describeSignatureFailure,
   signingKeyProblem,
+  signingKeySchema,
   type MessageSigner,
   type SignatureCheck,
   type SignatureFailure,

@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { SIGNATURE_HEADER, SigningKeyError, createMessageSigner, describeSignatureFailure, signingKeyProblem } from './message-signature';
+import { SIGNATURE_HEADER, SigningKeyError, createMessageSigner, describeSignatureFailure, signingKeyProblem, signingKeySchema } from './message-signature';
 
 const KEY = 'k'.repeat(20) + 'this-is-a-test-key-0123456789';
 const OLD_KEY = 'an-older-key-that-was-rotated-out-000000';
@@ -101,6 +101,13 @@ describe('signingKeyProblem', () => {
   it('refuses a key with a line break or spaces around it', () => {
     expect(signingKeyProblem(`${'x'.repeat(40)}\n`)).toMatch(/white space/);
     expect(signingKeyProblem(` ${'x'.repeat(40)}`)).toMatch(/white space/);
+  });
+});
+
+describe('signingKeySchema', () => {
+  it('parses a key signingKeyProblem accepts and refuses one it does not, with its words', () => {
+    expect(signingKeySchema.parse('x'.repeat(32))).toBe('x'.repeat(32));
+    expect(signingKeySchema.safeParse('short').error?.issues[0]?.message).toMatch(/at least 32 characters/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { OffloadError } from './offload-error';
 
 /**
@@ -53,6 +54,12 @@ export function signingKeyProblem(key: string): string | undefined {
   if (key.trim() !== key) return 'must not start or end with white space (a line break from a file?)';
   return undefined;
 }
+
+/** A signing key as configured (TASK_SIGNING_KEY): any string signingKeyProblem accepts. */
+export const signingKeySchema = z.string().superRefine((key, ctx) => {
+  const problem = signingKeyProblem(key);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** Why a signature check failed, in words for a log line or a dead letter. */
 export function describeSignatureFailure(check: { reason: SignatureFailure; keyId?: string }): string {
