@@ -1,18 +1,8 @@
-import { z } from 'zod';
-import { createMessageSigner, signingKeyProblem, type MessageSigner } from '@offload/contracts';
+import { createMessageSigner, signingKeySchema, type MessageSigner } from '@offload/contracts';
 import { ConfigError } from '@offload/config';
 
-/** A signing key variable: any key signingKeyProblem accepts (loadEnv never echoes a `…_KEY` value). */
-function signingKeyVar(description: string) {
-  return z
-    .string()
-    .superRefine((key, ctx) => {
-      const problem = signingKeyProblem(key);
-      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .optional()
-    .describe(description);
-}
+/** loadEnv never echoes a refused `…_KEY` value. */
+const signingKeyVar = (description: string) => signingKeySchema.optional().describe(description);
 
 /** The worker's (and `npm run dlq`'s) signing keys; the API declares the same two. */
 export const signingKeyVars = {
