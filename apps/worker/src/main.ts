@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import sharp from 'sharp';
 import { ConfigError, ListenError } from '@offload/config';
-import { BrokerUnreachableError } from '@offload/broker';
+import { BrokerRefusedError, BrokerUnreachableError } from '@offload/broker';
 import { RecordStoreUnreachableError } from '@offload/storage';
 import { loadWorkerConfig, threadPoolSize } from './config';
 import { createHandlers } from './handlers/index';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof BrokerUnreachableError || err instanceof RecordStoreUnreachableError || err instanceof ConfigError || err instanceof ListenError) {
+  if (err instanceof BrokerUnreachableError || err instanceof BrokerRefusedError || err instanceof RecordStoreUnreachableError || err instanceof ConfigError || err instanceof ListenError) {
     process.stderr.write(`${NAME}: ${err.message}\n`);
   } else {
     process.stderr.write(`${NAME}: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -1,6 +1,6 @@
 import { buildTopology, type TaskType } from '@offload/contracts';
 import { openBrokerConnection } from '@offload/broker';
-import { listen, retentionOptionsFrom, storageOptionsFrom } from '@offload/config';
+import { amqpCaFrom, listen, retentionOptionsFrom, storageOptionsFrom } from '@offload/config';
 import { openStorage, startRetentionSweeps } from '@offload/storage';
 import { createLogger, createMetrics, logProcessWarnings, type Logger, type Metrics } from '@offload/telemetry';
 import { taskTypeLimits, type WorkerConfig } from './config';
@@ -43,6 +43,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   const storage = await openStorage({ ...storageOptionsFrom(config), onError: (err) => logger.warn({ err }, 'record store connection error') });
   const manager = await openBrokerConnection({
     url: config.AMQP_URL,
+    ca: amqpCaFrom(config),
     logger,
     connectionName: name,
     connectTimeoutMs: config.BROKER_CONNECT_TIMEOUT_MS,
@@ -64,6 +65,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
     heartbeatMs: config.WORKER_HEARTBEAT_MS,
     publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
+    declareTopology: config.BROKER_DECLARE_TOPOLOGY,
     signer,
     limits: (taskType) => ({ ...limits[taskType], baseDelayMs: config.RETRY_BASE_MS, maxDelayMs: config.RETRY_MAX_MS }),
     onFatal: (err) => {

@@ -33,6 +33,11 @@ export interface WorkerDeps {
   /** How often the worker writes its heartbeat row (`WORKER_HEARTBEAT_MS`). @defaultValue 5 000 */
   heartbeatMs?: number;
   /**
+   * Declare the topology on every (re)connect (`BROKER_DECLARE_TOPOLOGY`), or only wait until it
+   * has been declared. @defaultValue true
+   */
+  declareTopology?: boolean;
+  /**
    * The keys (TASK_SIGNING_KEY and its previous one): messages that do not verify are
    * dead-lettered unrun, and the copies the worker publishes are signed. @defaultValue none
    */
@@ -55,7 +60,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   const onChannelError = (err: Error) => {
     if (isIrrecoverableChannelError(err)) deps.onFatal?.(err);
   };
-  const publisher = createPublisher({ manager: deps.manager, topology: deps.topology, logger: deps.logger, publishTimeoutMs: deps.publishTimeoutMs, sign: deps.signer });
+  const publisher = createPublisher({ manager: deps.manager, topology: deps.topology, logger: deps.logger, publishTimeoutMs: deps.publishTimeoutMs, declareTopology: deps.declareTopology, sign: deps.signer });
   const keeper = createTaskRecordKeeper({ records: deps.storage.records, maxLostRuns: deps.maxDeliveries });
   const consumer = createConsumer({ ...deps, publisher, keeper });
   const missing = deps.taskTypes.filter((t) => deps.handlers[t] === undefined);
@@ -68,6 +73,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     prefetch: deps.concurrency,
     onDelivery: (d) => consumer.onDelivery(d),
     onChannelError,
+    declareTopology: deps.declareTopology,
   });
   const recordDeadLetter = createDeadLetterRecorder(keeper, log);
   const deadLetters: Subscriber = createSubscriber({
@@ -78,6 +84,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     prefetch: 10,
     onDelivery: (d) => void recordDeadLetter(d),
     onChannelError,
+    declareTopology: deps.declareTopology,
   });
   const id = randomUUID();
   const heartbeat = createHeartbeat({

@@ -1,5 +1,5 @@
 import { buildTopology, type Topology } from '@offload/contracts';
-import { ConfigError, storageOptionsFrom } from '@offload/config';
+import { ConfigError, amqpCaFrom, storageOptionsFrom } from '@offload/config';
 import {
   BrokerUnreachableError,
   QueueNotFoundError,
@@ -41,7 +41,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const topology = buildTopology(config.QUEUE_PREFIX);
   // Silent: stdout carries the table or the JSON, and every failure is reported below.
   const logger = createLogger({ name: 'dlq', level: 'silent' });
-  const manager = connectBroker({ url: config.AMQP_URL, logger, connectionName: 'offload-dlq' });
+  const manager = connectBroker({ url: config.AMQP_URL, ca: amqpCaFrom(config), logger, connectionName: 'offload-dlq' });
   try {
     await waitForBroker(manager, config.AMQP_URL, config.BROKER_CONNECT_TIMEOUT_MS);
     const reader = await openDeadLetterQueue({ manager, queue: topology.deadLetterQueue });
@@ -73,9 +73,9 @@ async function redrive(
 ): Promise<number> {
   const signer = await signerFrom(ctx.config);
   const storage = await openStorage(storageOptionsFrom(ctx.config));
-  const publisher = createPublisher({ manager: ctx.manager, topology: ctx.topology, logger: ctx.logger, publishTimeoutMs: ctx.config.PUBLISH_TIMEOUT_MS, sign: signer });
+  const publisher = createPublisher({ manager: ctx.manager, topology: ctx.topology, logger: ctx.logger, publishTimeoutMs: ctx.config.PUBLISH_TIMEOUT_MS, declareTopology: false, sign: signer });
   try {
-    await withDeadline(publisher.waitForReady(), ctx.config.BROKER_CONNECT_TIMEOUT_MS, 'no confirmed channel to RabbitMQ (the broker refused the topology?)');
+    await withDeadline(publisher.waitForReady(), ctx.config.BROKER_CONNECT_TIMEOUT_MS, 'no confirmed channel to RabbitMQ (has a worker declared the topology?)');
     const outcomes = await redriveDeadLetters({ reader: ctx.reader, publisher, records: storage.records, topology: ctx.topology, signer }, selection);
     // Closing waits until the broker has processed every ack: only then is the report true.
     await ctx.reader.close();
