@@ -23,7 +23,7 @@ commands:
 
 purge changes no task record: a purged task stays failed, with its error.
 
-configuration: AMQP_URL, QUEUE_PREFIX, DATA_DIR, BROKER_CONNECT_TIMEOUT_MS, PUBLISH_TIMEOUT_MS, and the workers'
+configuration: AMQP_URL, AMQP_CA_FILE, QUEUE_PREFIX, DATA_DIR, BROKER_CONNECT_TIMEOUT_MS, PUBLISH_TIMEOUT_MS, and the workers'
 TASK_SIGNING_KEY and TASK_SIGNING_KEY_PREVIOUS: with a key, redrive leaves a dead letter whose signature does not
 verify in the queue, and signs the copies it publishes`;
 
