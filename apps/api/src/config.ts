@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, commonEnvShape, intVar, loadEnv } from '@offload/config';
-import { API_KEY_PATTERN } from '@offload/contracts';
+import { API_KEY_PATTERN, signingKeySchema } from '@offload/contracts';
 
 /** The API's environment: every variable's name, default, bounds and description (the README's table is built from it). */
 export const apiEnvSchema = z.object({
@@ -44,6 +44,17 @@ export const apiEnvSchema = z.object({
     .min(16, { message: 'must be at least 16 characters' })
     .optional()
     .describe('Bearer token GET /metrics requires; without it, /metrics answers loopback callers only'),
+  // The same two variables, with the same words, as the worker's (apps/worker/src/signing-config.ts).
+  TASK_SIGNING_KEY: signingKeySchema
+    .optional()
+    .describe(
+      'HMAC key of task messages, at least 32 characters (`openssl rand -base64 32`): the API signs every message with it; a worker runs only messages signed with it or TASK_SIGNING_KEY_PREVIOUS and dead-letters the rest as invalid_signature. Unset: nothing is signed or checked',
+    ),
+  TASK_SIGNING_KEY_PREVIOUS: signingKeySchema
+    .optional()
+    .describe(
+      'During a key rotation, the key TASK_SIGNING_KEY replaced: workers and the dead-letter re-drive still accept messages it signed; nothing new is signed with it',
+    ),
   RABBITMQ_MANAGEMENT_URL: z
     .string()
     .regex(/^https?:\/\//, { message: 'must be an http:// or https:// URL' })

@@ -1,4 +1,4 @@
-import { buildTopology } from '@offload/contracts';
+import { buildTopology, createMessageSigner } from '@offload/contracts';
 import { ConfigError, ListenError, amqpCaFrom, listen, retentionOptionsFrom, storageOptionsFrom } from '@offload/config';
 import { BrokerRefusedError, BrokerUnreachableError, createManagementApi, createPublisher, createQueueDepths, managementUrlFrom, openBrokerConnection, vhostFromAmqpUrl } from '@offload/broker';
 import { openStorage, RecordStoreUnreachableError, startRetentionSweeps } from '@offload/storage';
@@ -34,6 +34,8 @@ async function main(): Promise<void> {
     publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
     maxBufferedPublishes: config.PUBLISH_BUFFER_MAX,
     declareTopology: config.BROKER_DECLARE_TOPOLOGY,
+    // Only the current key signs; TASK_SIGNING_KEY_PREVIOUS is for the workers that verify.
+    sign: config.TASK_SIGNING_KEY === undefined ? undefined : await createMessageSigner({ current: config.TASK_SIGNING_KEY }),
   });
   // A declaring API starts once the topology is declared (or fails with BrokerRefusedError); one
   // that only checks serves at once and is not ready (503) until a worker has declared it.
