@@ -149,12 +149,22 @@ export async function waitForBroker(manager: AmqpConnectionManager, url: string,
     const code = errorCode(err);
     if (code !== undefined && CERTIFICATE_ERRORS.has(code)) rejectNow(err);
   };
+  let timer: NodeJS.Timeout | undefined;
+  // Our own deadline, not acm's `connect({ timeout })`: its timer outlives an early failure and
+  // would keep a process that ends by itself (the DLQ command) alive until it fires.
+  const timedOut = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
+  });
   manager.on('connectFailed', onFailed);
+  // acm's promise rejects on a refused login, possibly after we gave up: that is reported below.
+  const connected = manager.connect();
+  connected.catch(() => undefined);
   try {
-    await Promise.race([manager.connect({ timeout: timeoutMs }), certificateRejected]);
+    await Promise.race([connected, certificateRejected, timedOut]);
   } catch (err) {
     throw new BrokerUnreachableError(brokerFailureMessage(url, timeoutMs, lastError), { cause: lastError ?? err });
   } finally {
+    clearTimeout(timer);
     manager.removeListener('connectFailed', onFailed);
   }
 }
