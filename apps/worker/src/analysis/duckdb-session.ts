@@ -29,8 +29,9 @@ export interface EngineSession {
 /**
  * One DuckDB database per task, in memory with spill files in a fresh directory, so a dataset
  * larger than the engine's memory limit spills instead of crashing. The engine may read
- * `datasetPath` and its own directory, nothing else (no other file, no network, no extensions).
- * Aborting `signal` interrupts the running statements.
+ * `datasetPath` and write its spill files, nothing else (no other file, no network, no
+ * extensions), and its configuration is locked. Aborting `signal` interrupts the running
+ * statements.
  */
 export async function openEngineSession(limits: EngineLimits, datasetPath: string, signal: AbortSignal): Promise<EngineSession> {
   const dir = await mkdtemp(join(limits.tempDir, 'offload-analysis-'));
@@ -44,17 +45,22 @@ export async function openEngineSession(limits: EngineLimits, datasetPath: strin
       threads: String(limits.threads),
       preserve_insertion_order: 'false',
       temp_directory: join(dir, 'spill'),
+      // No extension is installed or loaded, not even one a query names (httpfs for a URL).
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
+      allow_community_extensions: 'false',
     });
     first = await instance.connect();
     // Zoned timestamps (a CSV or JSON value with Z or an offset) are written as text in the time
     // zone of the database: UTC for every connection, so a result never depends on the host's.
     await first.run("SET GLOBAL TimeZone = 'UTC'");
-    // Lists cannot be passed at creation; set them, then lock file access down for good.
+    // Lists cannot be passed at creation; set them, then lock file access down for good: with
+    // external access off, the engine reads the dataset and nothing else (no file, no URL, no
+    // ATTACH, no COPY … TO, no INSTALL), and writes only its own temp_directory. Locked, no
+    // statement on any connection can change a setting back.
     await first.run(`SET allowed_paths = [${literal(datasetPath)}]`);
-    await first.run(`SET allowed_directories = [${literal(`${dir}/`)}]`);
     await first.run('SET enable_external_access = false');
+    await first.run('SET lock_configuration = true');
   } catch (err) {
     instance?.closeSync();
     await rm(dir, { recursive: true, force: true });

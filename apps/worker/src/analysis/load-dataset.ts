@@ -1,4 +1,5 @@
 import type { DatasetFormat } from '@offload/contracts';
+import { PermanentTaskError } from '../errors';
 import type { EngineSession } from './duckdb-session';
 import { JSON_DATE_OPTIONS, typeJsonColumns } from './json-columns';
 import { toCount } from './json-values';
@@ -56,6 +57,10 @@ export async function loadDataset(session: EngineSession, file: DatasetFile, sig
   const read = (await session.query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 't' ORDER BY ordinal_position")).map(
     (row) => ({ name: String(row.column_name), duckType: String(row.data_type) }),
   );
+  const withNul = read.find((c) => c.name.includes('\u0000'));
+  if (withNul !== undefined) {
+    throw new PermanentTaskError('invalid_dataset', `${file.source} has a column name with a NUL character (${JSON.stringify(withNul.name)}): a column name is text without control characters`);
+  }
   const columns = format === 'json' || format === 'ndjson' ? await typeJsonColumns(session, read) : read;
   let rowsFailed = 0;
   if (format === 'csv' || format === 'tsv') {

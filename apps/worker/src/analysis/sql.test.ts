@@ -16,6 +16,10 @@ describe('ident', () => {
   it('quotes the empty name', () => {
     expect(ident('')).toBe('""');
   });
+
+  it('refuses a name with a NUL character, which would cut the statement short', () => {
+    expect(() => ident('a\u0000b')).toThrow(RangeError);
+  });
 });
 
 describe('literal', () => {
