@@ -74,6 +74,16 @@ describe('sniffDataset', () => {
     expect(sniffContentType(bytes)).toBeUndefined();
   });
 
+  it.each([
+    ['SVG', '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'],
+    ['SVG with an XML declaration', '<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>'],
+    ['XML with a DOCTYPE after a byte order mark and blank lines', '\ufeff\n  <!DOCTYPE lolz [<!ENTITY lol "lol">]><lolz>&lol;</lolz>'],
+    ['HTML', '<!doctype html><html><body>a,b</body></html>'],
+  ])('returns undefined for markup, which is no dataset: %s', (_name, text) => {
+    expect(sniffDataset(Buffer.from(text, 'utf8'))).toBeUndefined();
+    expect(sniffContentType(Buffer.from(text, 'utf8'))).toBeUndefined();
+  });
+
   it('judges a full-size head without throwing', () => {
     const head = Buffer.alloc(SNIFF_BYTES, 'a,b,c\n');
     expect(sniffDataset(head)).toBe('text/csv');

@@ -1,7 +1,8 @@
 /**
  * Content type from the first bytes of a file, never from the client's header. Images by their
  * magic numbers (the worker's decoder is the real check); datasets as text by their first
- * non-blank character. Anything else is unsupported.
+ * non-blank character. Anything else is unsupported, markup included: an SVG, XML or HTML file is
+ * text but no dataset (nor an image the worker decodes).
  */
 export const SNIFF_BYTES = 4096;
 
@@ -32,6 +33,7 @@ export function sniffDataset(head: Uint8Array): DatasetType | undefined {
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) start = 3;
   const text = new TextDecoder('utf-8').decode(head.subarray(start, start + 256)).trimStart();
   if (text.startsWith('[') || text.startsWith('{')) return 'application/json';
+  if (text.startsWith('<')) return undefined;
   return 'text/csv';
 }
 
