@@ -258,3 +258,75 @@ describe('a message the API built, against the shipped JSON Schema', () => {
     ]);
   });
 });
+
+describe('a fleet that signs its messages (TASK_SIGNING_KEY)', () => {
+  const prefix = uniquePrefix();
+  const topology = buildTopology(prefix);
+  const brokerEnv = { AMQP_URL: TEST_AMQP_URL, QUEUE_PREFIX: prefix };
+  const key = 'e2e-signing-key-0123456789abcdefghijklmnop';
+  const rows = [
+    { city: 'Oslo', temp: 3.5 },
+    { city: 'Rome', temp: 17 },
+  ];
+  let dataDir: { path: string; remove: () => Promise<void> };
+  let api: RunningProcess;
+  let worker: RunningProcess;
+  let base: string;
+
+  beforeAll(async () => {
+    dataDir = await tempDataDir('offload-e2e-signed');
+    const [port, workerPort] = [await freePort(), await freePort()];
+    base = `http://127.0.0.1:${port}`;
+    const env = { ...brokerEnv, DATA_DIR: dataDir.path, LOG_LEVEL: 'warn', TASK_SIGNING_KEY: key };
+    api = startNode(API_ENTRY, { ...env, PORT: String(port), HOST: '127.0.0.1', AUTH: 'off' });
+    worker = startNode(WORKER_ENTRY, { ...env, WORKER_HTTP_PORT: String(workerPort) });
+    await Promise.all([ready(api, `${base}/readyz`), ready(worker, `http://127.0.0.1:${workerPort}/readyz`)]);
+  });
+
+  afterAll(async () => {
+    await worker.stop();
+    await api.stop();
+    await deleteTestTopology(prefix);
+    await dataDir.remove();
+  });
+
+  /** The record once the task finished (the worker writes one for a task the API never saw). */
+  function finished(id: string) {
+    return waitUntil(
+      async () => {
+        const res = await fetch(`${base}/v1/tasks/${id}`);
+        if (res.status === 404) return undefined;
+        const record = taskRecordSchema.parse(await res.json());
+        return record.status === 'succeeded' || record.status === 'failed' ? record : undefined;
+      },
+      { timeoutMs: 30_000, description: `task ${id} to finish` },
+    );
+  }
+
+  it('runs a task submitted to the API, which signed it', async () => {
+    const res = await fetch(`${base}/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task_type: 'analysis', content: { rows } }) });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    expect(await finished(id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+  });
+
+  it('runs a task a Python producer signed with hmac, and dead-letters one it published unsigned, unrun', async () => {
+    const content = JSON.stringify({ rows });
+    const signed = await python('publish_task.py', ['analysis', content], { env: { ...brokerEnv, TASK_SIGNING_KEY: key } });
+    expect(await finished(signed)).toMatchObject({ status: 'succeeded', attempts: 1 });
+
+    const unsigned = await python('publish_task.py', ['analysis', content], { env: brokerEnv });
+    const connection = await rawConnection();
+    try {
+      const channel = await connection.createChannel();
+      const dead = await waitUntil(() => channel.get(topology.deadLetterQueue, { noAck: true }), { description: 'the dead letter' });
+      expect(dead.properties.messageId).toBe(unsigned);
+      expect(dead.properties.headers?.['x-offload-reason']).toBe('invalid_signature');
+      await channel.close();
+    } finally {
+      await connection.close();
+    }
+    // It never ran: no record (the producer wrote none, and the worker did not start one).
+    expect((await fetch(`${base}/v1/tasks/${unsigned}`)).status).toBe(404);
+  });
+});
