@@ -53,7 +53,7 @@ export const apiEnvSchema = z.object({
   TASK_SIGNING_KEY_PREVIOUS: signingKeySchema
     .optional()
     .describe(
-      'During a key rotation, the key TASK_SIGNING_KEY replaced: workers and the dead-letter re-drive still accept messages it signed; nothing new is signed with it',
+      'A second key that workers and the dead-letter re-drive accept but never sign with: during a key rotation, the coming key, then the one replaced',
     ),
   RABBITMQ_MANAGEMENT_URL: z
     .string()

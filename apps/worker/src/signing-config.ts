@@ -10,7 +10,7 @@ export const signingKeyVars = {
     'HMAC key of task messages, at least 32 characters (`openssl rand -base64 32`): the API signs every message with it; a worker runs only messages signed with it or TASK_SIGNING_KEY_PREVIOUS and dead-letters the rest as invalid_signature. Unset: nothing is signed or checked',
   ),
   TASK_SIGNING_KEY_PREVIOUS: signingKeyVar(
-    'During a key rotation, the key TASK_SIGNING_KEY replaced: workers and the dead-letter re-drive still accept messages it signed; nothing new is signed with it',
+    'A second key that workers and the dead-letter re-drive accept but never sign with: during a key rotation, the coming key, then the one replaced',
   ),
 };
 

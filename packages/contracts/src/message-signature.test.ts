@@ -23,6 +23,11 @@ describe('createMessageSigner', () => {
     expect(SIGNATURE_HEADER).toBe('offload-signature');
   });
 
+  it('signs the README\'s test vector as it says', async () => {
+    const signer = await createMessageSigner({ current: 'kkkkkkkkkkkkkkkkkkkkthis-is-a-test-key-0123456789' });
+    expect(await signer.sign(ID, BODY)).toBe('v1=5c73a38aa9f6:C6jnWVyX73uGMVxm9BJ1atLea5UNqYJblzcOJV4Oso0');
+  });
+
   it('verifies what it signed', async () => {
     const signer = await createMessageSigner({ current: KEY });
     await expect(signer.verify(ID, BODY, await signer.sign(ID, BODY))).resolves.toEqual({ ok: true, keyId: signer.keyId });
