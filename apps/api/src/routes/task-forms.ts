@@ -78,10 +78,10 @@ function taskFormRoute(router: Router, taskType: TaskType, form: TaskForm, deps:
       if (missing.length > 0) {
         throw validationProblem(missing.map((f) => ({ path: f.field, message: `multipart file field "${f.field}" is required`, code: 'invalid_type' })));
       }
-      const content: Record<string, unknown> = {};
       const options = coerceFormFields(req.body, kinds);
-      if (form.optionsAt === '') Object.assign(content, options);
-      else setPath(content, form.optionsAt, options);
+      // Not Object.assign: it would assign a field named __proto__ (dropping it) rather than copy it.
+      const content: Record<string, unknown> = form.optionsAt === '' ? options : {};
+      if (form.optionsAt !== '') setPath(content, form.optionsAt, options);
       // What makes two requests under one Idempotency-Key "the same": the options and the files' bytes.
       const sameRequest: Record<string, unknown> = structuredClone(content);
       for (const f of files) {
