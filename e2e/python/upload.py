@@ -1,7 +1,8 @@
 """Upload a file to offload over HTTP with nothing but the standard library (POST /v1/uploads).
 
-    python3 upload.py http://localhost:3000 photo.jpg
+    OFFLOAD_API_KEY=ofk_... python3 upload.py http://localhost:3000 photo.jpg
 
+Sends the API key in OFFLOAD_API_KEY (a key with the tasks:write scope) as a Bearer token.
 Prints the upload key (up_ followed by 32 hex digits) to put in a task's content.
 """
 import json
@@ -11,7 +12,7 @@ import urllib.request
 import uuid
 
 
-def upload(base_url, path):
+def upload(base_url, path, api_key=None):
     boundary = uuid.uuid4().hex
     with open(path, "rb") as f:
         data = f.read()
@@ -22,7 +23,10 @@ def upload(base_url, path):
     request = urllib.request.Request(
         f"{base_url}/v1/uploads",
         data=body,
-        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            **({"Authorization": f"Bearer {api_key}"} if api_key else {}),
+        },
         method="POST",
     )
     # urlopen raises urllib.error.HTTPError on 4xx/5xx; its body is a problem+json document.
@@ -31,4 +35,4 @@ def upload(base_url, path):
 
 
 if __name__ == "__main__":
-    print(upload(sys.argv[1], sys.argv[2]))
+    print(upload(sys.argv[1], sys.argv[2], os.environ.get("OFFLOAD_API_KEY")))
