@@ -42,7 +42,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promi
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'offload-bench-'));
-  const env = { ...process.env, QUEUE_PREFIX: prefix, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', WORKER_HTTP_PORT: '0', LOG_LEVEL: 'warn' };
+  const env = { ...process.env, QUEUE_PREFIX: prefix, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', AUTH: 'off', WORKER_HTTP_PORT: '0', LOG_LEVEL: 'warn' };
   const api = spawn(process.execPath, [join(root, 'apps/api/dist/main.js')], { env, stdio: 'inherit' });
   await waitFor(async () => (await fetch(`${base}/readyz`)).ok);
   const worker = spawn(process.execPath, [join(root, 'apps/worker/dist/main.js')], { env, stdio: 'inherit' });

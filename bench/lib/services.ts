@@ -37,10 +37,13 @@ export async function waitReady(child: ChildProcess, url: string, what: string, 
   });
 }
 
-/** The BUILT API (apps/api/dist/main.js) on a free port. */
+/**
+ * The BUILT API (apps/api/dist/main.js) on a free port, on loopback. Without API keys (AUTH=off)
+ * unless `env` sets AUTH: the rows compare queueing, not authentication.
+ */
 export async function startApi(env: NodeJS.ProcessEnv, log: string, profileDir?: string): Promise<Service> {
   const port = await freePort();
-  const child = spawnNode(join(ROOT, 'apps/api/dist/main.js'), { log, env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, ...(profileDir ? { profileDir } : {}) });
+  const child = spawnNode(join(ROOT, 'apps/api/dist/main.js'), { log, env: { AUTH: 'off', ...env, PORT: String(port), HOST: '127.0.0.1' }, ...(profileDir ? { profileDir } : {}) });
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitReady(child, `${base}/readyz`, 'the API');
