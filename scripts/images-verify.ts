@@ -16,7 +16,7 @@
 // it is loaded lazily. The queues it declared are deleted at the end.
 //
 // Options: --only api|worker, --keep (leave the temp directory for a look).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, cpSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
@@ -84,10 +84,34 @@ function which(command: string, path: string): string | undefined {
   return undefined;
 }
 
+/** What `stageLocalPrebuilds` adds to a build step's environment. */
+let prebuildEnv: Record<string, string> = {};
+
 /** Variables a build step inherits from this machine: where npm finds its config and CA. */
 function machineEnv(): Record<string, string> {
   const keep = ['HOME', 'USER', 'LANG', 'TMPDIR', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'];
-  return Object.fromEntries(keep.flatMap((k) => (process.env[k] ? [[k, process.env[k] as string]] : [])));
+  return { ...Object.fromEntries(keep.flatMap((k) => (process.env[k] ? [[k, process.env[k] as string]] : []))), ...prebuildEnv };
+}
+
+/**
+ * In a Docker build, `npm ci` installs better-sqlite3's native addon as a prebuilt binary that
+ * prebuild-install downloads from the project's GitHub releases. This machine reaches the npm
+ * registry but not GitHub, so every `npm ci` here would compile SQLite from source instead (minutes
+ * each, four times). The addon this checkout's own install built is the same source for the same
+ * Node ABI: it is handed to prebuild-install as a local prebuild (`--local-prebuilds`), which is
+ * what the download would have given. Without a built addon here, the steps compile as before.
+ */
+function stageLocalPrebuilds(workRoot: string): string | undefined {
+  const packageDir = dirname(createRequire(join(ROOT, 'packages/storage/package.json')).resolve('better-sqlite3/package.json'));
+  const addon = join(packageDir, 'build/Release/better_sqlite3.node');
+  if (!existsSync(addon)) return undefined;
+  const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string };
+  const dir = join(workRoot, 'prebuilds');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`);
+  execFileSync('tar', ['-czf', file, '-C', packageDir, 'build/Release/better_sqlite3.node']);
+  prebuildEnv = { npm_config_better_sqlite3_local_prebuilds: dir };
+  return basename(file);
 }
 
 function run(command: string, args: readonly string[], options: { cwd: string; env: Record<string, string>; log: string }): Promise<void> {
@@ -473,6 +497,12 @@ async function main(): Promise<void> {
   const workRoot = mkdtempSync(join(tmpdir(), 'offload-images-verify-'));
   const results: string[] = [];
   try {
+    const prebuild = stageLocalPrebuilds(workRoot);
+    say(
+      prebuild === undefined
+        ? 'images:verify: better-sqlite3 has no built addon here: each npm ci compiles it'
+        : `images:verify: npm ci takes better-sqlite3's addon from this checkout (${prebuild}), as a Docker build downloads the prebuilt one`,
+    );
     for (const app of apps) {
       await verify(app, workRoot);
       results.push(`${app.name} ok`);
