@@ -175,7 +175,7 @@ describe('createSettlement', () => {
     await settlement.rejectUnsigned(forged, { reason: 'unknown_key', keyId: '000000000000' });
     expect(recorder.events).toEqual([`publish ${topology.deadLetterExchange}`, 'record failed', 'ack']);
     expect(recorder.published[0]).toMatchObject({ sign: false, headers: { 'offload-signature': 'v1=000000000000:forged', 'x-offload-reason': 'invalid_signature' } });
-    expect(recorder.published[0]?.headers?.['x-offload-error-detail']).toMatch(/^invalid signature: it is signed with a key this process does not hold \(key id 000000000000\)/);
+    expect(recorder.published[0]?.headers?.['x-offload-error-detail']).toMatch(/^invalid signature: signed with a key not held here \(key id 000000000000\)/);
     expect(await record()).toMatchObject({ status: 'failed', error: { code: 'invalid_signature', message: 'the message is unsigned or its signature does not match: it was not run' } });
   });
 

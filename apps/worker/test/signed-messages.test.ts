@@ -5,6 +5,7 @@ import { createPublisher, openDeadLetterQueue } from '@offload/broker';
 import { createLogger } from '@offload/telemetry';
 import { rawConnection, waitUntil } from '@offload/test-support';
 import { redriveDeadLetters } from '../src/dlq/redrive';
+import { assertCliBuilt, runDlq } from './dlq-cli';
 import { createWorkerHarness, type WorkerHarness } from './harness';
 import { scriptedHandler, task } from './scripted-handler';
 
@@ -113,21 +114,21 @@ describe('a worker with TASK_SIGNING_KEY', () => {
     const { id, body } = await newTask('ok');
     const signature = await current.sign(id, body);
     await publish(Buffer.from(body.toString().replace('"text":"ok"', '"text":"ok!"')), id, signature);
-    await expectRefused(id, /does not match its body and message id/);
+    await expectRefused(id, /does not match the body and message id/);
   });
 
   it('dead-letters a signed message published under another message id', async () => {
     const signed = await newTask('ok');
     const other = await newTask('ok');
     await publish(signed.body, other.id, await current.sign(signed.id, signed.body));
-    await expectRefused(other.id, /does not match its body and message id/);
+    await expectRefused(other.id, /does not match the body and message id/);
     expect(script.calls(signed.id)).toBe(0);
   });
 
   it('dead-letters a message signed with a key it does not hold', async () => {
     const { id, body } = await newTask('ok');
     await publish(body, id, await stranger.sign(id, body));
-    await expectRefused(id, new RegExp(`signed with a key this process does not hold \\(key id ${stranger.keyId}\\)`));
+    await expectRefused(id, new RegExp(`signed with a key not held here \\(key id ${stranger.keyId}\\)`));
   });
 
   it('dead-letters a key id it holds with a MAC of another key', async () => {
@@ -157,7 +158,7 @@ describe('a worker with TASK_SIGNING_KEY', () => {
       expect(outcomes).toEqual(
         expect.arrayContaining([
           { kind: 'redriven', id: failed.id, task_type: 'watermark', entry_kept: false },
-          { kind: 'unsigned', id: unsigned.id, message: 'the message has no offload-signature header' },
+          { kind: 'unsigned', id: unsigned.id, message: 'no offload-signature header' },
         ]),
       );
     } finally {
@@ -168,6 +169,26 @@ describe('a worker with TASK_SIGNING_KEY', () => {
     expect(script.calls(unsigned.id)).toBe(0);
     expect((await h.storage.records.get(unsigned.id))?.error?.code).toBe('invalid_signature');
     await deadLetter(unsigned.id);
+  });
+
+  it('has npm run dlq -- redrive, given the keys in its environment, sign what it re-drives and leave what does not verify', async () => {
+    assertCliBuilt();
+    const failed = await newTask('permanent');
+    await publish(failed.body, failed.id, await previous.sign(failed.id, failed.body));
+    await h.waitForStatus(failed.id, ['failed']);
+    const forged = await newTask('ok');
+    await publish(forged.body, forged.id, await stranger.sign(forged.id, forged.body));
+    await h.waitForStatus(forged.id, ['failed']);
+    await Promise.all([deadLetter(failed.id), deadLetter(forged.id)]);
+
+    const { code, stdout } = await runDlq(h, ['redrive', '--id', failed.id, '--id', forged.id], { TASK_SIGNING_KEY: CURRENT, TASK_SIGNING_KEY_PREVIOUS: PREVIOUS });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(new RegExp(`re-driven\\s+${failed.id}\\s+watermark`));
+    expect(stdout).toMatch(new RegExp(`left\\s+${forged.id}\\s+not re-driven, invalid signature: signed with a key not held here \\(key id ${stranger.keyId}\\)`));
+    // Signed anew (the worker ran it again, and it failed again on its own terms).
+    await waitUntil(() => script.calls(failed.id) === 2, { description: 'the re-driven task to run again' });
+    expect(await h.waitForStatus(failed.id, ['failed'])).toMatchObject({ error: { code: 'corrupt_image' } });
+    expect(script.calls(forged.id)).toBe(0);
   });
 });
 

@@ -65,13 +65,13 @@ export const signingKeySchema = z.string().superRefine((key, ctx) => {
 export function describeSignatureFailure(check: { reason: SignatureFailure; keyId?: string }): string {
   switch (check.reason) {
     case 'unsigned':
-      return `the message has no ${SIGNATURE_HEADER} header`;
+      return `no ${SIGNATURE_HEADER} header`;
     case 'malformed':
-      return `its ${SIGNATURE_HEADER} header is not of the form v1=<key id>:<mac>`;
+      return `the ${SIGNATURE_HEADER} header is not v1=<key id>:<mac>`;
     case 'unknown_key':
-      return `it is signed with a key this process does not hold (key id ${check.keyId ?? 'unknown'})`;
+      return `signed with a key not held here (key id ${check.keyId ?? 'unknown'})`;
     case 'mismatch':
-      return 'its signature does not match its body and message id';
+      return 'the signature does not match the body and message id';
   }
 }
 

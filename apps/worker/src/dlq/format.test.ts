@@ -101,6 +101,12 @@ describe('formatRedriveReport', () => {
     expect(report.endsWith('re-driven 0, skipped 0 (already succeeded), not found 0, duplicates removed 1, left in the dead-letter queue 3')).toBe(true);
   });
 
+  it('counts a dead letter whose signature does not verify as left, saying why', () => {
+    const report = formatRedriveReport([{ kind: 'unsigned', id: ID, message: 'signed with a key not held here (key id 5c73a38aa9f6)' }], 'q');
+    expect(report).toContain(`left     ${ID}  not re-driven, invalid signature: signed with a key not held here (key id 5c73a38aa9f6)`);
+    expect(report.endsWith('left in the dead-letter queue 1')).toBe(true);
+  });
+
   it('reports an empty selection', () => {
     expect(formatRedriveReport([], 'q')).toBe('no dead letters in q\nre-driven 0, skipped 0 (already succeeded), not found 0');
   });

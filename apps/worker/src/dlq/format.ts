@@ -66,7 +66,7 @@ function describeOutcome(outcome: RedriveOutcome, queue: string): [string, strin
     case 'undecodable':
       return ['left', outcome.id ?? '-', oneLine(`not a valid task message: ${outcome.message}`)];
     case 'unsigned':
-      return ['left', outcome.id, oneLine(`invalid signature: ${outcome.message}; not re-driven (submit the task again)`)];
+      return ['left', outcome.id, oneLine(`not re-driven, invalid signature: ${outcome.message}`)];
     case 'failed':
       return ['left', outcome.id, oneLine(outcome.message)];
     case 'not_found':
