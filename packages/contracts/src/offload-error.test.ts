@@ -64,4 +64,14 @@ describe('classifyError', () => {
     expect(classifyError('boom')).toEqual({ code: undefined, retryable: true, message: 'boom' });
     expect(classifyError(undefined)).toEqual({ code: undefined, retryable: true, message: 'undefined' });
   });
+
+  it('reads a message without throwing when the value cannot become a string', () => {
+    const throwing = {
+      toString(): string {
+        throw new Error('no');
+      },
+    };
+    expect(classifyError(Object.create(null))).toEqual({ code: undefined, retryable: true, message: '[object Object]' });
+    expect(classifyError(throwing)).toEqual({ code: undefined, retryable: true, message: '[object Object]' });
+  });
 });

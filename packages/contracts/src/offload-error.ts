@@ -35,8 +35,20 @@ export function classifyError(err: unknown): { code: ErrorCode | undefined; retr
       code: isErrorCode(code) ? code : undefined,
       // An error nobody classified is retryable, up to the per-type attempt cap.
       retryable: typeof retryable === 'boolean' ? retryable : isErrorCode(code) ? ERROR_CODES[code].retryable : true,
-      message: typeof message === 'string' ? message : String(err),
+      message: typeof message === 'string' ? message : safeString(err),
     };
   }
   return { code: undefined, retryable: true, message: String(err) };
+}
+
+/**
+ * `String(value)`, or `[object Object]` for an object that cannot become a string (no prototype,
+ * a `toString` that throws): classifying an error must not throw one of its own.
+ */
+function safeString(value: object): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
