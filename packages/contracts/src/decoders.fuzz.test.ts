@@ -29,7 +29,7 @@ function objectText(entries: readonly (readonly [string, string])[]): string {
 }
 
 /** JSON text, built by hand so that __proto__ keys appear in it as keys (JSON.stringify of an object cannot). */
-const { json } = fc.letrec((tie) => ({
+const { json } = fc.letrec<{ json: string; scalar: string; array: string; object: string }>((tie) => ({
   json: fc.oneof({ depthSize: 'small', withCrossShrink: true }, tie('scalar'), tie('array'), tie('object')),
   scalar: fc.oneof(
     fc.constantFrom('null', 'true', 'false', '1', '-0', '1e308', '0.5', JSON.stringify(UPLOAD_KEY)),
