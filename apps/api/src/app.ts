@@ -104,7 +104,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(taskRoutes(submitDeps));
   app.use(statsRoutes({ queries: deps.storage.queries, queueDepths: deps.queueDepths, topology: deps.topology }));
   app.use(workersRoutes({ workers: deps.storage.workers }));
-  app.use((req, _res, next) => next(new HttpProblem('not_found', `no route for ${req.method} ${req.path}`)));
+  app.use((req, _res, next) => next(new HttpProblem('not_found', `no route for ${req.method} ${JSON.stringify(req.path.slice(0, 200))}`)));
   app.use(problemHandler());
   return app;
 }
