@@ -3,6 +3,7 @@ import { tasksAndIdempotencyKeys } from './migrations/0001-tasks-and-idempotency
 import { workers } from './migrations/0002-workers';
 import { uploads } from './migrations/0003-uploads';
 import { apiKeys } from './migrations/0004-api-keys';
+import { tenantTypeStatusIndex } from './migrations/0005-tenant-type-status-index';
 
 /**
  * Versioned migrations, applied in name order at start-up by whichever process comes first (the
@@ -15,6 +16,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002_workers': workers,
   '0003_uploads': uploads,
   '0004_api_keys': apiKeys,
+  '0005_tenant_type_status_index': tenantTypeStatusIndex,
 };
 
 /** The migrations as Kysely's Migrator reads them. */

@@ -92,6 +92,11 @@ export function decodeCursor(cursor: string, filter: TaskFilter): { createdMs: n
   return { createdMs: result.data.c, id: result.data.i };
 }
 
+/** The listing's order: newest first, ties by id, descending. */
+function newestFirst(a: { created_ms: number; id: string }, b: { created_ms: number; id: string }): number {
+  return b.created_ms - a.created_ms || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
 /**
  * Listing and counting task records. Each listing is one indexed range scan: the filters pick an
  * index (see the migrations), and the cursor continues it from the last row of the previous page,
@@ -102,11 +107,11 @@ export function createTaskQueries(database: RecordDatabase): TaskQueries {
   return {
     async list(request) {
       const position = request.cursor === undefined ? undefined : decodeCursor(request.cursor, request);
-      return await guarded(async () => {
+      const scan = (statuses: readonly TaskStatus[] | undefined, taskTypes: readonly TaskType[] | undefined) => {
         let query = db.selectFrom('tasks').select(['id', 'created_ms', 'record']);
         if (request.tenant !== undefined) query = query.where('tenant', '=', request.tenant);
-        if (request.statuses !== undefined && request.statuses.length > 0) query = query.where('status', 'in', [...request.statuses]);
-        if (request.taskTypes !== undefined && request.taskTypes.length > 0) query = query.where('task_type', 'in', [...request.taskTypes]);
+        if (statuses !== undefined && statuses.length > 0) query = query.where('status', 'in', [...statuses]);
+        if (taskTypes !== undefined && taskTypes.length > 0) query = query.where('task_type', 'in', [...taskTypes]);
         if (request.createdAfter !== undefined) query = query.where('created_ms', '>=', request.createdAfter.getTime());
         if (request.createdBefore !== undefined) query = query.where('created_ms', '<', request.createdBefore.getTime());
         if (position !== undefined) {
@@ -114,7 +119,17 @@ export function createTaskQueries(database: RecordDatabase): TaskQueries {
             or([eb('created_ms', '<', position.createdMs), and([eb('created_ms', '=', position.createdMs), eb('id', '<', position.id)])]),
           );
         }
-        const rows = await query.orderBy('created_ms', 'desc').orderBy('id', 'desc').limit(request.limit + 1).execute();
+        return query.orderBy('created_ms', 'desc').orderBy('id', 'desc').limit(request.limit + 1).execute();
+      };
+      return await guarded(async () => {
+        // Several values of a filter (status=queued,failed) would make the database pick between
+        // an index in page order over too many rows and a sort of every match (250 ms a page at
+        // 1 M records for rare statuses): each combination of one status and one type is a range
+        // scan of its own index instead, merged here, limit + 1 rows each.
+        const statuses = request.statuses !== undefined && request.statuses.length > 1 ? request.statuses.map((s) => [s]) : [request.statuses];
+        const taskTypes = request.taskTypes !== undefined && request.taskTypes.length > 1 ? request.taskTypes.map((t) => [t]) : [request.taskTypes];
+        const scans = statuses.flatMap((s) => taskTypes.map((t) => scan(s, t)));
+        const rows = scans.length === 1 ? await (scans[0] ?? scan(undefined, undefined)) : (await Promise.all(scans)).flat().sort(newestFirst).slice(0, request.limit + 1);
         const page = rows.slice(0, request.limit);
         const last = page.at(-1);
         return {
