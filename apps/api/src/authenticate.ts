@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { API_KEY_PATTERN } from '@offload/contracts';
-import type { ApiKey, ApiKeyStore } from '@offload/storage';
+import { RecordStoreUnavailableError, type ApiKey, type ApiKeyStore } from '@offload/storage';
 import { setCaller, ANONYMOUS_ADMIN, type Caller } from './caller';
 import { HttpProblem } from './http-errors';
 
@@ -18,6 +18,9 @@ export type AuthOptions =
   | { mode: 'off' };
 
 const CHALLENGE = 'Bearer realm="offload"';
+
+/** How long a key's last good answer stands in while the record database is unreachable. */
+const STALE_MS = 10 * 60 * 1000;
 
 function unauthorized(detail: string, invalidToken: boolean): HttpProblem {
   return new HttpProblem('unauthorized', detail, undefined, { 'WWW-Authenticate': invalidToken ? `${CHALLENGE}, error="invalid_token"` : CHALLENGE });
@@ -47,7 +50,7 @@ export function authenticate(options: AuthOptions): RequestHandler {
   }
   const { keys } = options;
   const cacheMs = options.cacheMs ?? 1_000;
-  const cache = new Map<string, { caller: Caller | undefined; until: number }>();
+  const cache = new Map<string, { caller: Caller | undefined; until: number; at: number }>();
   const MAX_CACHED = 10_000;
 
   return (req, res, next) => {
@@ -68,12 +71,24 @@ export function authenticate(options: AuthOptions): RequestHandler {
     const known: Promise<Caller | undefined> =
       cached !== undefined && cached.until > now
         ? Promise.resolve(cached.caller)
-        : keys.authenticate(secret).then((key) => {
-            const caller = key === undefined ? undefined : callerFrom(key);
-            if (cache.size >= MAX_CACHED) cache.clear();
-            cache.set(hash, { caller, until: Date.now() + cacheMs });
-            return caller;
-          });
+        : keys.authenticate(secret).then(
+            (key) => {
+              const caller = key === undefined ? undefined : callerFrom(key);
+              if (cache.size >= MAX_CACHED) cache.clear();
+              cache.set(hash, { caller, until: Date.now() + cacheMs, at: Date.now() });
+              return caller;
+            },
+            (err: unknown) => {
+              // The record database is away: a key it confirmed lately still holds (stale if
+              // error, for STALE_MS), so reads answer 503 from the store and submits keep their
+              // rule, rather than every request becoming a 401 or a 503 at the door.
+              if (err instanceof RecordStoreUnavailableError && cached?.caller !== undefined && now - cached.at < STALE_MS) {
+                req.log.warn({ api_key: cached.caller.name }, 'the record database is unavailable: the API key is taken on its last answer');
+                return cached.caller;
+              }
+              throw err;
+            },
+          );
     known.then(
       (caller) => {
         if (caller === undefined) {

@@ -1,5 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import type { RateDecision, RateLimit, RateLimiter } from '@offload/storage';
+import { RecordStoreUnavailableError, type RateDecision, type RateLimit, type RateLimiter } from '@offload/storage';
 import { callerOf } from './caller';
 import { HttpProblem } from './http-errors';
 
@@ -16,7 +16,7 @@ function setRateLimitHeaders(res: Response, limit: RateLimit, decision: RateDeci
 /**
  * Per API key: its own rate or the default, held in the record database so every API process
  * draws on one budget. 429 `rate_limited` with `Retry-After` when it is spent. Requests without a
- * key (AUTH=off) are not limited.
+ * key (AUTH=off) are not limited, nor are requests while the record database is away.
  */
 export function rateLimit(limiter: RateLimiter, defaults: RateLimit): RequestHandler {
   return (req, res, next) => {
@@ -40,7 +40,16 @@ export function rateLimit(limiter: RateLimiter, defaults: RateLimit): RequestHan
           }),
         );
       },
-      (err: unknown) => next(err),
+      (err: unknown) => {
+        // A limit is a guard, not a gate: with the record database away the request goes on (and
+        // its route answers as the database allows).
+        if (!(err instanceof RecordStoreUnavailableError)) {
+          next(err);
+          return;
+        }
+        req.log.warn({ api_key: caller.name }, 'the record database is unavailable: the rate limit is not applied');
+        next();
+      },
     );
   };
 }

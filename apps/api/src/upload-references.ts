@@ -1,5 +1,6 @@
 import { DEFAULT_TENANT, TASK_TYPE_REGISTRY, classifyError, taskUploads, type FieldProblem, type TaskInput, type TaskType, type TaskUpload, type UploadFacts } from '@offload/contracts';
-import type { Storage } from '@offload/storage';
+import { RecordStoreUnavailableError, type Storage } from '@offload/storage';
+import type { Logger } from '@offload/telemetry';
 import { SNIFF_BYTES, sniffDataset, sniffImage } from './content-sniff';
 import { HttpProblem, validationProblem } from './http-errors';
 import { orientedWidth } from './image-width';
@@ -19,15 +20,15 @@ const IMAGE_HEAD_BYTES = 256 * 1024;
  * needs (an image given as a dataset, a dataset given as an image or logo), which the worker would
  * surely reject.
  */
-export async function inspectUploads(storage: Pick<Storage, 'blobs' | 'uploads'>, input: TaskInput, tenant: string): Promise<InspectedUpload[]> {
+export async function inspectUploads(storage: Pick<Storage, 'blobs' | 'uploads'>, input: TaskInput, tenant: string, log: Logger): Promise<InspectedUpload[]> {
   const { blobs } = storage;
   const refs = taskUploads(input.task_type, input.content);
   // Another tenant's upload is as unknown as a key never issued. Uploads stored before tenants
   // (not in the registry with one) belong to the default tenant.
-  const owners = refs.length === 0 ? new Map<string, string>() : await storage.uploads.tenantsOf(refs.map((r) => r.key));
+  const owners = await uploadOwners(storage, refs, log);
   const found = await Promise.all(
     refs.map(async (ref): Promise<InspectedUpload | undefined> => {
-      if ((owners.get(ref.key) ?? DEFAULT_TENANT) !== tenant) return undefined;
+      if (owners !== undefined && (owners.get(ref.key) ?? DEFAULT_TENANT) !== tenant) return undefined;
       try {
         const head = await blobs.readHead(ref.key, ref.kind === 'image' ? IMAGE_HEAD_BYTES : SNIFF_BYTES);
         const image = sniffImage(head);
@@ -56,6 +57,22 @@ export async function inspectUploads(storage: Pick<Storage, 'blobs' | 'uploads'>
   });
   if (wrong.length > 0) throw validationProblem(wrong, 'an upload is not what the task needs');
   return inspected;
+}
+
+/**
+ * Who each upload belongs to; undefined while the record database is away. An upload key is 128
+ * random bits that only its uploader was given, so then the key alone stands for its owner, and a
+ * submit keeps working as it did before tenants (the worker writes the record later).
+ */
+async function uploadOwners(storage: Pick<Storage, 'uploads'>, refs: readonly TaskUpload[], log: Logger): Promise<Map<string, string> | undefined> {
+  if (refs.length === 0) return new Map();
+  try {
+    return await storage.uploads.tenantsOf(refs.map((r) => r.key));
+  } catch (err) {
+    if (!(err instanceof RecordStoreUnavailableError)) throw err;
+    log.warn({ err }, 'the record database is unavailable: the uploads are taken on their keys alone');
+    return undefined;
+  }
 }
 
 function describeUpload(contentType: string | undefined): string {

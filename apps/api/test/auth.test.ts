@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RecordStoreUnavailableError, type Storage } from '@offload/storage';
 import { createApiHarness, type ApiHarness } from './harness';
 import { expectProblem, testImage } from './fixtures';
 
@@ -247,5 +248,40 @@ describe('browsers and scrapers', () => {
     expectProblem(await request(harness.app).get('/metrics').set(bearer(harness.adminKey)), 401, 'unauthorized');
     const res = await request(harness.app).get('/metrics').set('Authorization', 'Bearer metrics-token-0123456789').expect(200);
     expect(res.text).toContain('# TYPE');
+  });
+});
+
+describe('with the record database away', () => {
+  let harness: ApiHarness;
+  let away = false;
+  const unavailable = () => Promise.reject(new RecordStoreUnavailableError(new Error('Connection terminated unexpectedly')));
+  beforeAll(async () => {
+    harness = await createApiHarness({
+      auth: 'keys',
+      wrapStorage: (storage): Storage => ({
+        ...storage,
+        keys: { ...storage.keys, authenticate: (secret) => (away ? unavailable() : storage.keys.authenticate(secret)) },
+        rateLimits: { take: (bucket, limit, now) => (away ? unavailable() : storage.rateLimits.take(bucket, limit, now)) },
+        queries: { ...storage.queries, activeCount: (tenant, atMost) => (away ? unavailable() : storage.queries.activeCount(tenant, atMost)) },
+        uploads: { ...storage.uploads, tenantsOf: (keys) => (away ? unavailable() : storage.uploads.tenantsOf(keys)) },
+      }),
+    });
+  });
+  afterAll(() => harness.close());
+
+  it('keeps a key it knew, its limits and the tenant checks out of the way of a submit, and answers an unknown key 503', async () => {
+    const key = await harness.createKey({ tenant: 'acme', scopes: ['tasks:write'] });
+    const upload = await request(harness.app).post('/v1/uploads').set(bearer(key)).attach('file', await testImage('png'), 'a.png').expect(201);
+    away = true;
+    try {
+      await sleep(1_100); // past the key's 1 s cache: the store is asked, and fails
+      const task = { task_type: 'watermark', content: { image: upload.body.key, watermark: { text: 'x' } } };
+      await request(harness.app).post('/v1/tasks').set(bearer(key)).send(task).expect(202);
+      const stranger = await request(harness.app).post('/v1/tasks').set(bearer(`ofk_${'B'.repeat(43)}`)).send(analysisTask);
+      expectProblem(stranger, 503, 'store_unavailable');
+      expect(stranger.headers['retry-after']).toBeDefined();
+    } finally {
+      away = false;
+    }
   });
 });

@@ -60,6 +60,8 @@ export interface HarnessOptions {
   wrapUploads?: (uploads: UploadRegistry) => UploadRegistry;
   /** Wraps the Idempotency-Key store the app sees (to fail storing an entry). */
   wrapIdempotency?: (idempotency: IdempotencyStore) => IdempotencyStore;
+  /** Wraps the whole storage the app sees, after the other wraps (to take the database away). */
+  wrapStorage?: (storage: Storage) => Storage;
   /** API keys on, or every request an admin (AUTH=off). @defaultValue 'off' */
   auth?: 'keys' | 'off';
   /** Limits and browser rules for the app. */
@@ -76,12 +78,13 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
   const topology = buildTopology(uniquePrefix());
   const dir = await tempDataDir('offload-api');
   const opened = await openStorage({ dataDir: dir.path, ...(options.recordStoreUrl === undefined ? {} : { recordStoreUrl: options.recordStoreUrl }) });
-  const storage: Storage = {
+  const wrapped: Storage = {
     ...opened,
     ...(options.wrapRecords === undefined ? {} : { records: options.wrapRecords(opened.records) }),
     ...(options.wrapUploads === undefined ? {} : { uploads: options.wrapUploads(opened.uploads) }),
     ...(options.wrapIdempotency === undefined ? {} : { idempotency: options.wrapIdempotency(opened.idempotency) }),
   };
+  const storage = options.wrapStorage === undefined ? wrapped : options.wrapStorage(wrapped);
   const url = options.amqpUrl ?? TEST_AMQP_URL;
   const manager = connectBroker({ url, logger, connectionName: 'api-test' });
   if (options.expectBroker !== false) await waitForBroker(manager, url, 10_000);
