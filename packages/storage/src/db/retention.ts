@@ -150,33 +150,42 @@ export async function sweepRetention(deps: RetentionDeps, options: RetentionSwee
     if (batch.picked < batchSize) break;
   }
 
-  // 3. Uploads past retention that no remaining task names.
+  // 3. Uploads past retention that no remaining task names. The scan walks the old uploads once, in
+  // (created_ms, key) order from where the last batch stopped: most old uploads are still named by
+  // a task, and filtering them in the scan made every batch read them all again (quadratic).
+  let after: { createdMs: number; key: string } | undefined;
   while (!stopped()) {
     const cutoff = now() - options.retentionMs;
+    const from = after;
     const batch = await transaction(async (trx) => {
-      let pick = trx
-        .selectFrom('uploads')
-        .select('key')
-        .where('created_ms', '<', cutoff)
-        .where(unreferenced)
-        .orderBy('created_ms')
-        .limit(batchSize);
+      let pick = trx.selectFrom('uploads').select(['key', 'created_ms']).where('created_ms', '<', cutoff);
+      if (from !== undefined) {
+        pick = pick.where(({ or, and, eb }) => or([eb('created_ms', '>', from.createdMs), and([eb('created_ms', '=', from.createdMs), eb('key', '>', from.key)])]));
+      }
+      pick = pick.orderBy('created_ms').orderBy('key').limit(batchSize);
       if (postgres) pick = pick.forUpdate().skipLocked();
-      const keys = (await pick.execute()).map((row) => row.key);
-      if (keys.length === 0) return { picked: 0, keys: [] };
-      // Checked again in a statement of its own, so PostgreSQL reads every link committed until now.
+      const candidates = await pick.execute();
+      const last = candidates.at(-1);
+      if (last === undefined) return { picked: 0, keys: [], last: undefined };
+      // The delete checks that no task names them, in a statement of its own, so PostgreSQL reads
+      // every link committed until now.
       const rows = await trx
         .deleteFrom('uploads')
-        .where('key', 'in', keys)
+        .where(
+          'key',
+          'in',
+          candidates.map((c) => c.key),
+        )
         .where(unreferenced)
         .returning('key')
         .execute();
       const gone = rows.map((row) => row.key);
       await journal(trx, gone);
-      return { picked: keys.length, keys: gone };
+      return { picked: candidates.length, keys: gone, last: { createdMs: last.created_ms, key: last.key } };
     });
     report.uploads += batch.keys.length;
     await deleteBlobs(batch.keys);
+    after = batch.last;
     if (batch.picked < batchSize) break;
   }
 
