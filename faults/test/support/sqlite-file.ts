@@ -44,8 +44,10 @@ export interface TransactionKill {
  * /proc/locks shows it holding the write lock, kills it there; otherwise lets it run a moment
  * (SIGCONT) and tries again. A stopped process is frozen at an arbitrary instruction, so the kill
  * lands exactly where a SIGKILL at the moment of the stop would have, with the transaction open.
+ * `worthKilling` is asked while it is stopped there (a transaction of its heartbeat alone, with no
+ * task in hand, proves little).
  */
-export async function killInWriteTransaction(child: Child, dbFile: string, timeoutMs: number): Promise<TransactionKill> {
+export async function killInWriteTransaction(child: Child, dbFile: string, timeoutMs: number, worthKilling: () => Promise<boolean> = () => Promise.resolve(true)): Promise<TransactionKill> {
   const shmInode = (await stat(`${dbFile}-shm`)).ino;
   const deadline = Date.now() + timeoutMs;
   for (let tries = 1; ; tries++) {
@@ -55,7 +57,7 @@ export async function killInWriteTransaction(child: Child, dbFile: string, timeo
     let killed = false;
     try {
       await waitUntil(async () => (await processState(child.pid)) === 'T', { timeoutMs: 5_000, intervalMs: 1, description: `${child.name} (pid ${child.pid}) to stop` });
-      if (await holdsWriteLock(child.pid, shmInode)) {
+      if ((await holdsWriteLock(child.pid, shmInode)) && (await worthKilling())) {
         process.kill(child.pid, 'SIGKILL');
         killed = true;
         await child.exited;
