@@ -123,26 +123,30 @@ export async function sweepRetention(deps: RetentionDeps, options: RetentionSwee
   }
 
   // 2. Finished records past retention.
+  // Picked by the finished_ms index alone, in its order (no sort), and deleted by id: the rows are
+  // ours until the transaction ends (SQLite's write lock, PostgreSQL's FOR UPDATE), so the delete
+  // needs no second look. With the status in the pick, SQLite walked the status index and sorted
+  // every finished task for each batch; with it in the delete, it scanned them for each batch.
+  // A record with a finish time that is not finished (none should be) is skipped, not deleted.
+  const notFinished = new Set<string>();
   while (!stopped()) {
     const cutoff = now() - options.retentionMs;
+    const skip = [...notFinished];
     const batch = await transaction(async (trx) => {
-      let pick = trx.selectFrom('tasks').select('id').where('finished_ms', '<', cutoff).where('status', 'in', TERMINAL).orderBy('finished_ms').limit(batchSize);
+      let pick = trx.selectFrom('tasks').select(['id', 'status']).where('finished_ms', '<', cutoff);
+      if (skip.length > 0) pick = pick.where('id', 'not in', skip);
+      pick = pick.orderBy('finished_ms').limit(batchSize);
       if (postgres) pick = pick.forUpdate().skipLocked();
-      const ids = (await pick.execute()).map((row) => row.id);
-      if (ids.length === 0) return { picked: 0, deleted: 0, outputs: [] };
-      // Its condition again, so the delete stands on its own whatever picked the ids.
-      const rows = await trx
-        .deleteFrom('tasks')
-        .where('id', 'in', ids)
-        .where('finished_ms', '<', cutoff)
-        .where('status', 'in', TERMINAL)
-        .returning(['id', 'record'])
-        .execute();
+      const picked = await pick.execute();
+      for (const row of picked) if (!TERMINAL.includes(row.status as (typeof TERMINAL)[number])) notFinished.add(row.id);
+      const ids = picked.filter((row) => !notFinished.has(row.id)).map((row) => row.id);
+      if (ids.length === 0) return { picked: picked.length, deleted: 0, outputs: [] };
+      const rows = await trx.deleteFrom('tasks').where('id', 'in', ids).returning(['id', 'record']).execute();
       const gone = rows.map((row) => row.id);
       if (gone.length > 0) await trx.deleteFrom('task_uploads').where('task_id', 'in', gone).execute();
       const outputs = rows.flatMap((row) => outputKeys(row.id, row.record));
       await journal(trx, outputs);
-      return { picked: ids.length, deleted: gone.length, outputs };
+      return { picked: picked.length, deleted: gone.length, outputs };
     });
     report.records += batch.deleted;
     report.outputs += batch.outputs.length;
