@@ -276,8 +276,10 @@ export async function measureListing(options: RowOptions): Promise<RowResult> {
         const storage = await openStorage({ dataDir, recordStoreUrl: database.recordStoreUrl });
         // The built API on the same records. RETENTION_S=0: its sweep must not delete the seeded
         // records (most finished over a week before the seed's "now") while they are listed.
+        // AUTH=off (it listens on loopback): every request an admin, with no API key to look up
+        // and no per-key rate limit to write; an API from before API keys ignores it.
         const api = await startApi(
-          { ...process.env, QUEUE_PREFIX: prefix, DATA_DIR: dataDir, LOG_LEVEL: 'warn', RETENTION_S: '0', RECORD_STORE_URL: database.recordStoreUrl ?? '' },
+          { ...process.env, QUEUE_PREFIX: prefix, DATA_DIR: dataDir, LOG_LEVEL: 'warn', RETENTION_S: '0', AUTH: 'off', RECORD_STORE_URL: database.recordStoreUrl ?? '' },
           `listing-api-${variant.tag}.log`,
           options.profileDir,
         ).catch(async (err: unknown) => {
