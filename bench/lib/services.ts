@@ -39,11 +39,12 @@ export async function waitReady(child: ChildProcess, url: string, what: string, 
 
 /**
  * The BUILT API (apps/api/dist/main.js) on a free port, on loopback. Without API keys (AUTH=off)
- * unless `env` sets AUTH: the rows compare queueing, not authentication.
+ * and with the tenant cap out of reach, unless `env` sets them: the rows compare queueing, not
+ * authentication, and an intake row queues far more than TENANT_MAX_ACTIVE_TASKS with no worker.
  */
 export async function startApi(env: NodeJS.ProcessEnv, log: string, profileDir?: string): Promise<Service> {
   const port = await freePort();
-  const child = spawnNode(join(ROOT, 'apps/api/dist/main.js'), { log, env: { AUTH: 'off', ...env, PORT: String(port), HOST: '127.0.0.1' }, ...(profileDir ? { profileDir } : {}) });
+  const child = spawnNode(join(ROOT, 'apps/api/dist/main.js'), { log, env: { AUTH: 'off', TENANT_MAX_ACTIVE_TASKS: '100000000', ...env, PORT: String(port), HOST: '127.0.0.1' }, ...(profileDir ? { profileDir } : {}) });
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitReady(child, `${base}/readyz`, 'the API');
