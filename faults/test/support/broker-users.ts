@@ -40,7 +40,8 @@ export interface BrokerUsers {
  */
 export async function createBrokerUsers(nodeName: string, prefix: string, admin = 'guest'): Promise<BrokerUsers> {
   const vhost = `users-${randomUUID().slice(0, 8)}`;
-  const passwords = Object.fromEntries(BROKER_ROLES.map((role) => [role, randomBytes(18).toString('base64url')])) as Record<BrokerRole, string>;
+  // Hex, not base64url: a password starting with `-` reads as an option to rabbitmqctl add_user.
+  const passwords = Object.fromEntries(BROKER_ROLES.map((role) => [role, randomBytes(18).toString('hex')])) as Record<BrokerRole, string>;
   const permissions = brokerPermissions(prefix);
   await rabbitmqctl(nodeName, 'add_vhost', vhost);
   await rabbitmqctl(nodeName, 'set_permissions', '-p', vhost, admin, '.*', '.*', '.*');
