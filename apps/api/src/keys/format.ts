@@ -1,15 +1,5 @@
+import { formatTable } from '@offload/config';
 import type { ApiKey } from '@offload/storage';
-
-/** A table padded to its widest cells; the last column is not padded. */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
-}
 
 /** `2025-03-01T12:00:00.000Z` → `2025-03-01 12:00:00Z`: one word fewer to read, nothing lost but ms. */
 function shortTime(iso: string): string {

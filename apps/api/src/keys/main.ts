@@ -1,4 +1,4 @@
-import { ConfigError, storageOptionsFrom } from '@offload/config';
+import { runCommand, storageOptionsFrom } from '@offload/config';
 import { openStorage, RecordStoreUnavailableError, RecordStoreUnreachableError } from '@offload/storage';
 import { loadKeysConfig } from './config';
 import { USAGE, UsageError, parseKeysArgs } from './parse-args';
@@ -32,16 +32,4 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof RecordStoreUnreachableError || err instanceof RecordStoreUnavailableError || err instanceof ConfigError) {
-      process.stderr.write(`offload keys: ${err.message}\n`);
-    } else {
-      process.stderr.write(`offload keys: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    }
-    process.exitCode = 1;
-  },
-);
+runCommand('offload keys', () => main(process.argv.slice(2)), (err) => err instanceof RecordStoreUnreachableError || err instanceof RecordStoreUnavailableError);

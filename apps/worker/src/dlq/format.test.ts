@@ -1,5 +1,5 @@
 import type { DeadLetterRow } from './entry';
-import { formatDeadLetters, formatDeadLettersJson, formatPurgeReport, formatRedriveReport, formatTable, oneLine } from './format';
+import { formatDeadLetters, formatDeadLettersJson, formatPurgeReport, formatRedriveReport, oneLine } from './format';
 
 const ID = '6f1c7b3e-1d2a-4c5b-9e8f-0a1b2c3d4e5f';
 const OTHER = 'a0a1a2a3-b4b5-4c6c-8d7d-e8e9eaebeced';
@@ -27,12 +27,6 @@ describe('oneLine', () => {
   it('cuts long text with an ellipsis at the limit', () => {
     expect(oneLine('x'.repeat(20), 10)).toBe(`${'x'.repeat(9)}…`);
     expect(oneLine('x'.repeat(10), 10)).toBe('x'.repeat(10));
-  });
-});
-
-describe('formatTable', () => {
-  it('pads every column but the last to its widest cell', () => {
-    expect(formatTable(['A', 'BB', 'C'], [['long', 'x', 'tail'], ['s', 'yyy', '']])).toBe(['A     BB   C', 'long  x    tail', 's     yyy'].join('\n'));
   });
 });
 

@@ -1,3 +1,4 @@
+import { formatTable } from '@offload/config';
 import type { DeadLetterRow } from './entry';
 import type { PurgeOutcome } from './purge';
 import type { RedriveOutcome } from './redrive';
@@ -18,17 +19,6 @@ const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-
 export function oneLine(text: string, max: number = ERROR_COLUMN_MAX): string {
   const flat = text.replace(/\s+/g, ' ').replace(UNPRINTABLE, '\uFFFD').trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
-}
-
-/** A table padded to its widest cells; the last column is not padded. */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
 }
 
 /** `dlq list`: one line per dead letter, then a count. */

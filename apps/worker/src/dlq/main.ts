@@ -1,5 +1,5 @@
 import { buildTopology, type Topology } from '@offload/contracts';
-import { ConfigError, amqpCaFrom, storageOptionsFrom } from '@offload/config';
+import { amqpCaFrom, runCommand, storageOptionsFrom } from '@offload/config';
 import {
   BrokerUnreachableError,
   QueueNotFoundError,
@@ -99,16 +99,4 @@ async function withDeadline<T>(promise: Promise<T>, ms: number, message: string)
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof BrokerUnreachableError || err instanceof RecordStoreUnreachableError || err instanceof ConfigError || err instanceof QueueNotFoundError) {
-      process.stderr.write(`offload dlq: ${err.message}\n`);
-    } else {
-      process.stderr.write(`offload dlq: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    }
-    process.exitCode = 1;
-  },
-);
+runCommand('offload dlq', () => main(process.argv.slice(2)), (err) => err instanceof BrokerUnreachableError || err instanceof RecordStoreUnreachableError || err instanceof QueueNotFoundError);

@@ -1,4 +1,4 @@
-import { ConfigError, storageOptionsFrom } from '@offload/config';
+import { runCommand, storageOptionsFrom } from '@offload/config';
 import { openStorage, RecordStoreUnavailableError, RecordStoreUnreachableError } from '@offload/storage';
 import { UsageError } from '../dlq/parse-args';
 import { loadRecordsConfig } from './config';
@@ -34,16 +34,4 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof RecordStoreUnreachableError || err instanceof RecordStoreUnavailableError || err instanceof ConfigError) {
-      process.stderr.write(`offload records: ${err.message}\n`);
-    } else {
-      process.stderr.write(`offload records: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    }
-    process.exitCode = 1;
-  },
-);
+runCommand('offload records', () => main(process.argv.slice(2)), (err) => err instanceof RecordStoreUnreachableError || err instanceof RecordStoreUnavailableError);
