@@ -34,4 +34,20 @@ describe('processes opening a new SQLite record database at once', () => {
       }
     }
   }, 60_000);
+
+  it('waits out another process that holds the new file (WAL switch fails at once, then busy_timeout), then starts', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'offload-first-open-'));
+    dirs.push(dataDir);
+    const holder = forkHelper('hold-write-lock.cjs', [dataDir, '7000']);
+    children = [holder];
+    await holder.ready;
+
+    const storage = await openStorage({ dataDir });
+    try {
+      await holder.exited;
+      expect(await storage.queries.counts()).toEqual([]);
+    } finally {
+      await storage.close();
+    }
+  }, 60_000);
 });

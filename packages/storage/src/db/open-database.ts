@@ -2,7 +2,7 @@ import { statfs } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { TASK_TRANSITIONS } from '@offload/contracts';
 import { migrationProvider } from './migrations';
@@ -79,13 +79,47 @@ export function redactUrl(url: string): string {
 export async function openRecordDatabase(options: OpenDatabaseOptions): Promise<RecordDatabase> {
   const database = options.url === undefined ? await openSqlite(options.dataDir) : await openPostgres(options);
   try {
-    await migrate(database);
-    await syncTransitions(database.db);
+    await startUp(database);
   } catch (err) {
     await database.close();
     throw err;
   }
   return database;
+}
+
+/** How long a starting process keeps waiting for the others starting on the same SQLite file. */
+const SQLITE_START_UP_DEADLINE_MS = 120_000;
+
+/**
+ * WAL mode, migrations and transitions. PostgreSQL: the migrator takes an advisory lock itself.
+ * SQLite: every step needs the file's write lock, and an API and its workers starting together on
+ * a new DATA_DIR take turns for it. Switching a new file to WAL does not wait (busy_timeout does
+ * not apply: it fails at once with "database is locked" while another process holds the file), and
+ * on a loaded host a holder can outlast busy_timeout; so a step that finds the file busy is tried
+ * again, from the first step (each is idempotent), until the deadline.
+ */
+async function startUp(database: RecordDatabase): Promise<void> {
+  const deadline = Date.now() + SQLITE_START_UP_DEADLINE_MS;
+  for (;;) {
+    try {
+      if (database.dialect === 'postgres') {
+        await migrate(database.db);
+      } else {
+        await sql`pragma journal_mode = wal`.execute(database.db);
+        // Kysely's migrator runs SQLite's DDL outside a transaction, so two processes starting on
+        // a new file would both create the tables ("table tasks already exists"). The write lock
+        // held over the whole run makes them take turns; the second finds the work done.
+        await withSqliteWriteLock(database.db, migrate);
+      }
+      await syncTransitions(database.db);
+      return;
+    } catch (error) {
+      if (!(database.dialect === 'sqlite' && isBusy(error) && Date.now() < deadline)) {
+        throw new RecordStoreUnreachableError(`starting the record database ${database.location} failed: ${error instanceof Error ? error.message : String(error)}`, error);
+      }
+      await sleep(20 + Math.random() * 80);
+    }
+  }
 }
 
 async function openSqlite(dataDir: string): Promise<RecordDatabase> {
@@ -102,12 +136,11 @@ async function openSqlite(dataDir: string): Promise<RecordDatabase> {
   } catch (err) {
     throw new RecordStoreUnreachableError(`cannot open the record database ${path}: ${err instanceof Error ? err.message : String(err)}`, err);
   }
-  // WAL: readers never block the writer, and one API and its workers share the file. FULL: a
-  // commit is on disk when it returns (the worker acks a task only after that). A writer waits up
-  // to 5 s for another process's write lock instead of failing at once (set first: switching a new
-  // file to WAL needs that lock too).
+  // A writer waits up to 5 s for another process's write lock instead of failing at once. FULL: a
+  // commit is on disk when it returns (the worker acks a task only after that). WAL (readers never
+  // block the writer, so one API and its workers share the file) is set in startUp: switching a
+  // new file to it needs the write lock.
   sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
@@ -157,27 +190,9 @@ async function openPostgres(options: OpenDatabaseOptions): Promise<RecordDatabas
   return { db, dialect: 'postgres', location, close: () => db.destroy() };
 }
 
-async function migrate(database: RecordDatabase): Promise<void> {
-  const toLatest = async (db: Kysely<Database>): Promise<void> => {
-    const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
-    if (error !== undefined) throw error;
-  };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      // Kysely's migrator runs SQLite's DDL outside a transaction, so two processes starting on a
-      // new file would both create the tables ("table tasks already exists"). The write lock held
-      // over the whole run makes them take turns; the second finds the work done. PostgreSQL: the
-      // migrator takes an advisory lock itself.
-      if (database.dialect === 'postgres') await toLatest(database.db);
-      else await withSqliteWriteLock(database.db, toLatest);
-      return;
-    } catch (error) {
-      if (!(database.dialect === 'sqlite' && isBusy(error) && attempt < 50)) {
-        throw new RecordStoreUnreachableError(`migrating the record database ${database.location} failed: ${error instanceof Error ? error.message : String(error)}`, error);
-      }
-      await sleep(20 + Math.random() * 80);
-    }
-  }
+async function migrate(db: Kysely<Database>): Promise<void> {
+  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  if (error !== undefined) throw error;
 }
 
 /** Adds the moves TASK_TRANSITIONS allows that the table lacks (new statuses of a new release). */
