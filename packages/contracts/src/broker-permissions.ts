@@ -41,7 +41,7 @@ function literal(text: string): string {
  *   queue depths for GET /v1/stats with passive declares (or the management API).
  * - `worker` declares the whole topology (configure and write on every name, since a binding
  *   needs write on its destination and a queue's dead-letter exchange needs write), consumes the
- *   work queues and `<prefix>.dead-letter.events`, and publishes retries (delay cascade), dead
+ *   work queues, `<prefix>.dead-letter.events` and `<prefix>.callbacks` (webhooks), and publishes retries (delay cascade), dead
  *   letters and requeues on shutdown. It may not read `<prefix>.dead-letter`: only the DLQ
  *   command takes entries out of it.
  * - `dlq` reads `<prefix>.dead-letter` (basic.get, ack) and re-drives to `<prefix>.tasks`.
@@ -49,17 +49,17 @@ function literal(text: string): string {
 export function brokerPermissions(prefix: string = DEFAULT_PREFIX): Readonly<Record<BrokerRole, BrokerPermissions>> {
   const p = literal(prefix);
   const exchangesAndQueues = (names: string) => `^${p}\\.(?:${names})$`;
-  // Work queues `task.<type>`, in the task-type shape the KEDA trigger counts too.
-  const workQueues = 'task\\.[a-z][a-z0-9_-]*';
+  // Work queues `task.<type>` and `task.<type>.high`, in the task-type shape the KEDA trigger counts too.
+  const workQueues = 'task\\.[a-z][a-z0-9_-]*(?:\\.high)?';
   const delay = 'delay\\.(?:out|\\d+)';
-  const everything = exchangesAndQueues(`tasks|dead|dead-letter|dead-letter\\.events|${delay}|${workQueues}`);
+  const everything = exchangesAndQueues(`tasks|dead|dead-letter|dead-letter\\.events|callbacks|${delay}|${workQueues}`);
   const taskExchange = `^${p}\\.tasks$`;
   return {
     api: { configure: NOTHING, write: taskExchange, read: NOTHING },
     worker: {
       configure: everything,
       write: everything,
-      read: exchangesAndQueues(`tasks|dead|dead-letter\\.events|${delay}|${workQueues}`),
+      read: exchangesAndQueues(`tasks|dead|dead-letter\\.events|callbacks|${delay}|${workQueues}`),
     },
     dlq: { configure: NOTHING, write: taskExchange, read: `^${p}\\.dead-letter$` },
   };

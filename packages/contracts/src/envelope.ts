@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_TENANT, tenantSchema } from './access';
 import type { TaskInput } from './task-input';
+import { TASK_PRIORITIES, type TaskPriority } from './task-record';
 import { TASK_TYPE_REGISTRY, TASK_TYPES, type ContentOf, type TaskType } from './task-types/index';
 
 /**
@@ -15,6 +16,7 @@ const envelopeFields = {
   created_at: z.iso.datetime({ offset: true }),
   retry_count: z.number().int().min(0).describe('Retryable failures so far; the worker increments it on each retry'),
   tenant: tenantSchema.optional().describe('The tenant the task belongs to; absent: `default`'),
+  priority: z.enum(TASK_PRIORITIES).optional().describe('Absent: `normal`; retries and re-drives keep it'),
 };
 
 /** The envelope of a task of one type. */
@@ -26,6 +28,7 @@ export type TaskPayloadOf<T extends TaskType> = {
   created_at: string;
   retry_count: number;
   tenant?: string;
+  priority?: TaskPriority;
 };
 /** The TaskPayload envelope: the body of every task message, a union over the registry. */
 export type TaskPayload = { [T in TaskType]: TaskPayloadOf<T> }[TaskType];
@@ -58,9 +61,18 @@ export function encodeTaskPayload(payload: TaskPayload): string {
  * the lenient envelope does (a test holds that for every task type), and `id` and `createdAt`
  * come from the server (a UUID and `Date#toISOString`).
  */
-export function newTaskPayload(input: TaskInput, id: string, createdAt: string, tenant: string = DEFAULT_TENANT): TaskPayload {
+export function newTaskPayload(input: TaskInput, id: string, createdAt: string, tenant: string = DEFAULT_TENANT, priority?: TaskPriority): TaskPayload {
   // The same discriminated union, now carrying its envelope fields.
-  return { v: TASK_PAYLOAD_VERSION, id, task_type: input.task_type, content: input.content, created_at: createdAt, retry_count: 0, tenant } as TaskPayload;
+  return {
+    v: TASK_PAYLOAD_VERSION,
+    id,
+    task_type: input.task_type,
+    content: input.content,
+    created_at: createdAt,
+    retry_count: 0,
+    tenant,
+    ...(priority === 'high' ? { priority } : {}),
+  } as TaskPayload;
 }
 
 /** Every issue as `path: message`, on one line: `content.image: Invalid input; v: expected 1`. */

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   forbidden: { status: 403, title: 'The API key lacks the scope this needs', retryable: false },
   not_found: { status: 404, title: 'Not found', retryable: false },
   task_not_finished: { status: 409, title: 'Task not finished', retryable: true },
+  task_finished: { status: 409, title: 'The task already finished; it cannot be cancelled', retryable: false },
   rate_limited: { status: 429, title: "Too many requests for this API key's rate limit", retryable: true },
   tenant_queue_full: { status: 429, title: 'The tenant has the most tasks queued or running it may have', retryable: true },
   too_many_uploads: { status: 429, title: 'The API key has the most uploads in progress it may have', retryable: true },

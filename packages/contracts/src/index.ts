@@ -1,5 +1,14 @@
 export { API_KEY_PATTERN, API_KEY_SCOPES, DEFAULT_TENANT, TENANT_PATTERN, tenantSchema, type ApiKeyScope } from './access';
-export { taskInputSchema, type TaskInput, type TaskInputOf } from './task-input';
+export {
+  taskInputSchema,
+  taskOptionsShape,
+  TASK_OPTION_FIELDS,
+  MAX_SCHEDULE_AHEAD_MS,
+  MAX_CALLBACK_URL_LENGTH,
+  type TaskInput,
+  type TaskInputOf,
+  type TaskOptions,
+} from './task-input';
 export {
   TASK_PAYLOAD_VERSION,
   taskPayloadSchema,
@@ -76,6 +85,12 @@ export {
 export {
   TASK_STATUSES,
   TASK_TRANSITIONS,
+  TASK_PRIORITIES,
+  callbackAttemptSchema,
+  taskCallbackSchema,
+  type TaskPriority,
+  type CallbackAttempt,
+  type TaskCallback,
   canTransition,
   isTerminalStatus,
   taskErrorSchema,
@@ -91,6 +106,10 @@ export {
 } from './task-record';
 export {
   lostRunsOnStart,
+  callbackAttempted,
+  taskCancelRequested,
+  taskDue,
+  taskRunCancelled,
   taskCreated,
   taskFailed,
   taskNotAccepted,
@@ -127,6 +146,8 @@ export {
   MAX_DELAY_MS,
   buildTopology,
   delayRoutingKey,
+  workRoutingKey,
+  CALLBACK_ROUTING_KEY,
   type BindingSpec,
   type ExchangeSpec,
   type ExchangeType,

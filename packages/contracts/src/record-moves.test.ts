@@ -1,6 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  callbackAttempted,
   lostRunsOnStart,
+  taskCancelRequested,
+  taskDue,
+  taskRunCancelled,
   taskCreated,
   taskFailed,
   taskNotAccepted,
@@ -26,22 +30,32 @@ const BOOM = { code: 'handler_failed', message: 'boom' } as const;
 function recordIn(status: TaskStatus, extra: Partial<TaskRecord> = {}): TaskRecord {
   const base: TaskRecord = { id: ID, task_type: 'watermark', status, attempts: 0, created_at: CREATED, updated_at: EARLIER };
   const byStatus: Record<TaskStatus, Partial<TaskRecord>> = {
+    scheduled: { run_at: NOW },
     queued: {},
     processing: { attempts: 1, started_at: EARLIER, progress: 0.4 },
     retrying: { attempts: 1, started_at: EARLIER, next_attempt_at: NOW, error: BOOM },
     succeeded: { attempts: 1, started_at: EARLIER, finished_at: EARLIER, progress: 1, result: RESULT },
     failed: { attempts: 2, started_at: EARLIER, finished_at: EARLIER, progress: 0.5, lost_runs: 1, error: { code: 'corrupt_image', message: 'truncated' } },
+    cancelled: { finished_at: EARLIER },
   };
   return { ...base, ...byStatus[status], ...extra };
 }
 
 /** Every move over an existing record, and the statuses it applies from. */
 const MOVES: readonly [string, (record: TaskRecord) => TaskRecord | undefined, readonly TaskStatus[]][] = [
-  ['taskStarted', (r) => taskStarted(r, NOW), ['queued', 'processing', 'retrying']],
+  ['taskStarted', (r) => taskStarted(r, NOW), ['scheduled', 'queued', 'processing', 'retrying']],
+  ['taskDue', (r) => taskDue(r, NOW), ['scheduled']],
+  ['taskCancelRequested', (r) => taskCancelRequested(r, NOW), ['scheduled', 'queued', 'processing', 'retrying']],
+  ['taskRunCancelled', (r) => taskRunCancelled(r.status === 'processing' ? { ...r, cancel_requested_at: EARLIER } : r, NOW), ['processing']],
+  [
+    'callbackAttempted',
+    (r) => callbackAttempted({ ...r, callback: { url: 'https://example.com/hook', state: 'pending', attempts: [] } }, NOW, { at: NOW, status_code: 500 }, 'pending'),
+    ['succeeded', 'failed', 'cancelled'],
+  ],
   ['taskProgressed', (r) => taskProgressed(r, NOW, 0.5), ['processing']],
   ['taskSucceeded', (r) => taskSucceeded(r, NOW, RESULT), ['processing']],
   ['taskRetrying', (r) => taskRetrying(r, NOW, 1_000, BOOM), ['processing']],
-  ['taskFailed', (r) => taskFailed(r, NOW, BOOM), ['queued', 'processing', 'retrying']],
+  ['taskFailed', (r) => taskFailed(r, NOW, BOOM), ['scheduled', 'queued', 'processing', 'retrying']],
   ['taskNotAccepted', (r) => taskNotAccepted(r, NOW), ['queued']],
   ['taskResubmitted', (r) => taskResubmitted(r.status === 'failed' ? { ...r, error: { code: 'not_accepted', message: 'x' } } : r, NOW), ['failed']],
   ['taskReleased', (r) => taskReleased(r, NOW), ['processing']],
@@ -223,5 +237,51 @@ describe('taskRedriveFailed', () => {
     const after = taskRedriveFailed(taskCreated({ id: ID, task_type: 'watermark', created_at: CREATED }, EARLIER), NOW, undefined, BOOM);
     expect(after).toMatchObject({ status: 'failed', attempts: 0, finished_at: NOW, error: BOOM });
     expect(after).not.toHaveProperty('progress');
+  });
+});
+
+describe('cancelling', () => {
+  it('ends a waiting task at once, and only asks a running one to stop', () => {
+    for (const status of ['scheduled', 'queued', 'retrying'] as const) {
+      expect(taskCancelRequested(recordIn(status), NOW)).toMatchObject({ status: 'cancelled', finished_at: NOW });
+      expect(taskCancelRequested(recordIn(status), NOW)?.next_attempt_at).toBeUndefined();
+    }
+    const asked = taskCancelRequested(recordIn('processing'), NOW);
+    expect(asked).toMatchObject({ status: 'processing', cancel_requested_at: NOW });
+    expect(asked === undefined ? 'none' : taskCancelRequested(asked, NOW)).toBeUndefined();
+  });
+
+  it('turns every outcome of a run that was asked to stop into cancelled, with no result', () => {
+    const asked = recordIn('processing', { cancel_requested_at: EARLIER });
+    for (const after of [
+      taskSucceeded(asked, NOW, RESULT),
+      taskRetrying(asked, NOW, 1_000, BOOM),
+      taskFailed(asked, NOW, BOOM),
+      taskReleased(asked, NOW),
+    ]) {
+      expect(after).toMatchObject({ status: 'cancelled', finished_at: NOW });
+      expect(after?.result).toBeUndefined();
+    }
+    expect(taskStarted(asked, NOW)).toBeUndefined();
+  });
+});
+
+describe('scheduled tasks', () => {
+  it('start scheduled with their due time and priority, and become queued when due', () => {
+    const record = taskCreated({ id: ID, task_type: 'watermark', run_at: NOW, priority: 'high' }, CREATED);
+    expect(record).toMatchObject({ status: 'scheduled', run_at: NOW, priority: 'high' });
+    expect(taskDue(record, NOW)).toMatchObject({ status: 'queued', run_at: NOW });
+    expect(taskCreated({ id: ID, task_type: 'watermark', priority: 'normal' }, CREATED).priority).toBeUndefined();
+  });
+});
+
+describe('callbackAttempted', () => {
+  it('appends attempts until the webhook is settled, and changes nothing else', () => {
+    const done = { ...recordIn('succeeded'), callback: { url: 'https://example.com/hook', state: 'pending' as const, attempts: [] } };
+    const failedOnce = callbackAttempted(done, NOW, { at: NOW, status_code: 503 }, 'pending');
+    const delivered = failedOnce === undefined ? undefined : callbackAttempted(failedOnce, NOW, { at: NOW, status_code: 200 }, 'delivered');
+    expect(delivered?.callback).toEqual({ url: 'https://example.com/hook', state: 'delivered', attempts: [{ at: NOW, status_code: 503 }, { at: NOW, status_code: 200 }] });
+    expect({ ...delivered, callback: undefined, updated_at: undefined }).toEqual({ ...done, callback: undefined, updated_at: undefined });
+    expect(delivered === undefined ? 'none' : callbackAttempted(delivered, NOW, { at: NOW, status_code: 200 }, 'delivered')).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { DEFAULT_TENANT } from './access';
-import type { TaskError, TaskRecord, TaskResultRef } from './task-record';
+import { isTerminalStatus, type CallbackAttempt, type TaskError, type TaskPriority, type TaskRecord, type TaskResultRef } from './task-record';
 
 /**
  * The moves of a task record, as pure functions: the current record (or, for `taskCreated`, the
@@ -19,6 +19,12 @@ export interface NewTask {
   created_at?: string;
   /** @defaultValue the default tenant */
   tenant?: string;
+  /** Due later: the record starts `scheduled`. */
+  run_at?: string;
+  /** @defaultValue normal (not written) */
+  priority?: TaskPriority;
+  /** Where the record is POSTed when the task ends. */
+  callback_url?: string;
 }
 
 /** What a failed re-drive puts back: the failure the record had before the re-drive. */
@@ -28,12 +34,66 @@ const NOT_ACCEPTED: TaskError = { code: 'not_accepted', message: 'the broker did
 
 const iso = (at: MoveTime): string => (typeof at === 'string' ? new Date(at).toISOString() : at.toISOString());
 
-const isFinal = (record: TaskRecord): boolean => record.status === 'succeeded' || record.status === 'failed';
+const isFinal = (record: TaskRecord): boolean => isTerminalStatus(record.status);
 
-/** A new record, `queued`, no attempts yet. */
+/** A new record, no attempts yet: `scheduled` with `run_at`, else `queued`. */
 export function taskCreated(task: NewTask, now: MoveTime): TaskRecord {
   const at = iso(now);
-  return { id: task.id, task_type: task.task_type, tenant: task.tenant ?? DEFAULT_TENANT, status: 'queued', attempts: 0, created_at: task.created_at ?? at, updated_at: at };
+  return {
+    id: task.id,
+    task_type: task.task_type,
+    tenant: task.tenant ?? DEFAULT_TENANT,
+    status: task.run_at === undefined ? 'queued' : 'scheduled',
+    attempts: 0,
+    ...(task.priority === 'high' ? { priority: 'high' as const } : {}),
+    created_at: task.created_at ?? at,
+    updated_at: at,
+    ...(task.run_at === undefined ? {} : { run_at: iso(task.run_at) }),
+    ...(task.callback_url === undefined ? {} : { callback: { url: task.callback_url, state: 'pending' as const, attempts: [] } }),
+  };
+}
+
+/** scheduled → queued: the task was due and its message is published. */
+export function taskDue(record: TaskRecord, now: MoveTime): TaskRecord | undefined {
+  if (record.status !== 'scheduled') return undefined;
+  return { ...record, status: 'queued', updated_at: iso(now) };
+}
+
+/**
+ * A client cancels. A waiting task (scheduled, queued, retrying) ends `cancelled` at once and never
+ * runs; a running one stays `processing` with `cancel_requested_at` until its worker stops the run
+ * (taskRunCancelled). A final record, or a run already asked to stop, is left alone.
+ */
+export function taskCancelRequested(record: TaskRecord, now: MoveTime): TaskRecord | undefined {
+  if (isFinal(record)) return undefined;
+  const at = iso(now);
+  if (record.status === 'processing') return record.cancel_requested_at === undefined ? { ...record, cancel_requested_at: at, updated_at: at } : undefined;
+  const { next_attempt_at: _due, ...rest } = record;
+  return { ...rest, status: 'cancelled', updated_at: at, finished_at: at };
+}
+
+/**
+ * processing → cancelled: the run of a task a client cancelled has stopped (or ended: whatever it
+ * produced is not its result). Only a record with `cancel_requested_at`.
+ */
+export function taskRunCancelled(record: TaskRecord, now: MoveTime): TaskRecord | undefined {
+  if (record.status !== 'processing' || record.cancel_requested_at === undefined) return undefined;
+  const { next_attempt_at: _due, ...rest } = record;
+  const at = iso(now);
+  return { ...rest, status: 'cancelled', updated_at: at, finished_at: at };
+}
+
+/** The most webhook attempts a record keeps (the oldest go first). */
+const MAX_CALLBACK_ATTEMPTS = 100;
+
+/**
+ * A finished task's webhook attempt, and the webhook's state after it. Changes nothing but
+ * `callback`; a record without a webhook, not final, or whose webhook is settled is left alone.
+ */
+export function callbackAttempted(record: TaskRecord, now: MoveTime, attempt: CallbackAttempt, state: 'pending' | 'delivered' | 'failed'): TaskRecord | undefined {
+  if (!isFinal(record) || record.callback === undefined || record.callback.state !== 'pending') return undefined;
+  const attempts = [...record.callback.attempts, attempt].slice(-MAX_CALLBACK_ATTEMPTS);
+  return { ...record, updated_at: iso(now), callback: { ...record.callback, state, attempts } };
 }
 
 /**
@@ -47,11 +107,11 @@ export function lostRunsOnStart(record: TaskRecord): number {
 }
 
 /**
- * queued, retrying or processing → processing, counting the attempt (and a lost run when the
+ * scheduled, queued, retrying or processing → processing, counting the attempt (and a lost run when the
  * record was still `processing`); clears `next_attempt_at`. Final records are left alone.
  */
 export function taskStarted(record: TaskRecord, now: MoveTime): TaskRecord | undefined {
-  if (isFinal(record)) return undefined;
+  if (isFinal(record) || record.cancel_requested_at !== undefined) return undefined;
   const { next_attempt_at: _due, ...rest } = record;
   const at = iso(now);
   const lost = lostRunsOnStart(record);
@@ -64,17 +124,22 @@ export function taskProgressed(record: TaskRecord, now: MoveTime, fraction: numb
   return { ...record, progress: Math.min(1, Math.max(0, fraction)), updated_at: iso(now) };
 }
 
-/** processing → succeeded with `result` and progress 1; clears `error` and `next_attempt_at`. */
+/**
+ * processing → succeeded with `result` and progress 1; clears `error` and `next_attempt_at`. A run
+ * a client cancelled ends `cancelled` instead, whatever it produced.
+ */
 export function taskSucceeded(record: TaskRecord, now: MoveTime, result: TaskResultRef): TaskRecord | undefined {
   if (record.status !== 'processing') return undefined;
+  if (record.cancel_requested_at !== undefined) return taskRunCancelled(record, now);
   const { error: _error, next_attempt_at: _due, ...rest } = record;
   const at = iso(now);
   return { ...rest, status: 'succeeded', progress: 1, result, updated_at: at, finished_at: at };
 }
 
-/** processing → retrying, due again `delayMs` after `now`, with the failure that caused it. */
+/** processing → retrying, due again `delayMs` after `now`, with the failure that caused it (a cancelled run: cancelled). */
 export function taskRetrying(record: TaskRecord, now: MoveTime, delayMs: number, error: TaskError): TaskRecord | undefined {
   if (record.status !== 'processing') return undefined;
+  if (record.cancel_requested_at !== undefined) return taskRunCancelled(record, now);
   const at = iso(now);
   return { ...record, status: 'retrying', updated_at: at, next_attempt_at: new Date(Date.parse(at) + delayMs).toISOString(), error };
 }
@@ -86,6 +151,7 @@ export function taskRetrying(record: TaskRecord, now: MoveTime, delayMs: number,
  */
 export function taskFailed(record: TaskRecord, now: MoveTime, error: TaskError, unlessQueuedSince?: MoveTime): TaskRecord | undefined {
   if (isFinal(record)) return undefined;
+  if (record.cancel_requested_at !== undefined) return taskRunCancelled(record, now);
   if (unlessQueuedSince !== undefined && record.status === 'queued' && Date.parse(record.updated_at) > Date.parse(iso(unlessQueuedSince))) return undefined;
   const { next_attempt_at: _due, ...rest } = record;
   const at = iso(now);
@@ -109,9 +175,10 @@ export function taskResubmitted(record: TaskRecord, now: MoveTime): TaskRecord |
   return { ...rest, status: 'queued', updated_at: iso(now) };
 }
 
-/** processing → queued: a task released by a graceful shutdown, to be picked up again. */
+/** processing → queued: a task released by a graceful shutdown, to be picked up again (a cancelled run: cancelled). */
 export function taskReleased(record: TaskRecord, now: MoveTime): TaskRecord | undefined {
   if (record.status !== 'processing') return undefined;
+  if (record.cancel_requested_at !== undefined) return taskRunCancelled(record, now);
   return { ...record, status: 'queued', updated_at: iso(now) };
 }
 

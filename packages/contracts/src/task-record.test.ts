@@ -2,12 +2,17 @@ import { describe, expect, it } from '@jest/globals';
 import { TASK_STATUSES, TASK_TRANSITIONS, canTransition, isTerminalStatus, taskRecordSchema } from './task-record';
 
 describe('canTransition', () => {
-  it.each(TASK_STATUSES)('refuses every move out of succeeded, including to %s', (to) => {
-    expect(canTransition('succeeded', to)).toBe(false);
+  it.each(TASK_STATUSES)('keeps succeeded and cancelled where they are: to %s only when that is themselves', (to) => {
+    expect(canTransition('succeeded', to)).toBe(to === 'succeeded');
+    expect(canTransition('cancelled', to)).toBe(to === 'cancelled');
   });
 
-  it.each(TASK_STATUSES)('lets failed move to %s only when that is queued', (to) => {
-    expect(canTransition('failed', to)).toBe(to === 'queued');
+  it.each(TASK_STATUSES)('lets failed move to %s only when that is queued (a re-drive) or itself', (to) => {
+    expect(canTransition('failed', to)).toBe(to === 'queued' || to === 'failed');
+  });
+
+  it.each(['scheduled', 'queued', 'processing', 'retrying'] as const)('lets %s be cancelled', (from) => {
+    expect(canTransition(from, 'cancelled')).toBe(true);
   });
 
   it.each([
@@ -43,7 +48,7 @@ describe('canTransition', () => {
 
 describe('isTerminalStatus', () => {
   it.each(TASK_STATUSES)('says whether %s is terminal', (status) => {
-    expect(isTerminalStatus(status)).toBe(status === 'succeeded' || status === 'failed');
+    expect(isTerminalStatus(status)).toBe(status === 'succeeded' || status === 'failed' || status === 'cancelled');
   });
 });
 

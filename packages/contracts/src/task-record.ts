@@ -3,20 +3,25 @@ import { tenantSchema } from './access';
 import { ERROR_CODE_NAMES } from './error-codes';
 import { TASK_TYPES, type ResultOf, type TaskType } from './task-types/index';
 
-export const TASK_STATUSES = ['queued', 'processing', 'retrying', 'succeeded', 'failed'] as const;
+export const TASK_STATUSES = ['scheduled', 'queued', 'processing', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /**
- * The only moves a record may make. `succeeded` is final; `failed` goes back to `queued` only by
- * an explicit re-drive or a client's retry of a `not_accepted` task. `processing → processing` is
- * a redelivery; `processing → queued` is a task released by a worker's graceful shutdown.
+ * The only moves a record may make. `succeeded` and `cancelled` are final; `failed` goes back to
+ * `queued` only by an explicit re-drive or a client's retry of a `not_accepted` task. A final
+ * status moving to itself changes only the webhook's bookkeeping (`callback`): the moves of
+ * contracts touch nothing else of a finished record. `processing → processing` is a redelivery, a
+ * progress report or a cancel request; `processing → queued` is a task released by a worker's
+ * graceful shutdown.
  */
 export const TASK_TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
-  queued: ['processing', 'failed'],
-  processing: ['processing', 'retrying', 'succeeded', 'failed', 'queued'],
-  retrying: ['processing', 'failed'],
-  succeeded: [],
-  failed: ['queued'],
+  scheduled: ['queued', 'processing', 'failed', 'cancelled'],
+  queued: ['processing', 'failed', 'cancelled'],
+  processing: ['processing', 'retrying', 'succeeded', 'failed', 'queued', 'cancelled'],
+  retrying: ['processing', 'failed', 'cancelled'],
+  succeeded: ['succeeded'],
+  failed: ['queued', 'failed'],
+  cancelled: ['cancelled'],
 };
 
 export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
@@ -24,8 +29,12 @@ export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
 }
 
 export function isTerminalStatus(status: TaskStatus): boolean {
-  return status === 'succeeded' || status === 'failed';
+  return status === 'succeeded' || status === 'failed' || status === 'cancelled';
 }
+
+/** `high` overtakes the `normal` work of its type. */
+export const TASK_PRIORITIES = ['high', 'normal'] as const;
+export type TaskPriority = (typeof TASK_PRIORITIES)[number];
 
 export const taskErrorSchema = z.object({
   code: z.enum(ERROR_CODE_NAMES),
@@ -53,6 +62,22 @@ export const taskResultRefSchema = z.looseObject({
 });
 export type TaskResultRef = z.infer<typeof taskResultRefSchema>;
 
+/** One delivery attempt of a task's webhook. */
+export const callbackAttemptSchema = z.object({
+  at: z.iso.datetime({ offset: true }),
+  status_code: z.number().int().optional().describe("The receiver's HTTP status; absent when no response came"),
+  error: z.string().optional().describe('Why the attempt failed, when it did'),
+});
+export type CallbackAttempt = z.infer<typeof callbackAttemptSchema>;
+
+/** The webhook of a task (`callback_url` on submit) and what became of it. */
+export const taskCallbackSchema = z.object({
+  url: z.string(),
+  state: z.enum(['pending', 'delivered', 'failed']).describe('`pending` until a 2xx (`delivered`) or the retry window ends (`failed`)'),
+  attempts: z.array(callbackAttemptSchema).describe('Every delivery attempt, oldest first'),
+});
+export type TaskCallback = z.infer<typeof taskCallbackSchema>;
+
 /** The task record served by `GET /v1/tasks/:id`. */
 export const taskRecordSchema = z.object({
   id: z.uuid(),
@@ -66,14 +91,18 @@ export const taskRecordSchema = z.object({
     .min(0)
     .optional()
     .describe('Runs that ended without any outcome because their worker died (or lost its connection)'),
+  priority: z.enum(TASK_PRIORITIES).optional().describe('Absent: `normal`'),
   created_at: z.iso.datetime({ offset: true }),
   updated_at: z.iso.datetime({ offset: true }),
+  run_at: z.iso.datetime({ offset: true }).optional().describe('When a scheduled task is due'),
+  cancel_requested_at: z.iso.datetime({ offset: true }).optional().describe('When a client cancelled the task while it ran; it ends `cancelled` once the run stopped'),
   started_at: z.iso.datetime({ offset: true }).optional(),
   finished_at: z.iso.datetime({ offset: true }).optional(),
   next_attempt_at: z.iso.datetime({ offset: true }).optional().describe('When a retrying task runs again'),
   progress: z.number().min(0).max(1).optional(),
   result: taskResultRefSchema.optional(),
   error: taskErrorSchema.optional(),
+  callback: taskCallbackSchema.optional(),
 });
 export type TaskRecord = z.infer<typeof taskRecordSchema>;
 /** The record of a task of one type, its `result` typed by the type's result schema. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { TASK_TYPES, type TaskType } from './task-types/index';
 import {
+  CALLBACK_ROUTING_KEY,
+  workRoutingKey,
   BROKER_DELIVERY_LIMIT,
   DEFAULT_PREFIX,
   DELAY_LEVELS,
@@ -151,6 +153,18 @@ describe('buildTopology', () => {
 
   it.each(TASK_TYPES)('routes %s tasks from the task exchange to their work queue only', (taskType) => {
     expect(route(topology, topology.taskExchange, taskType)).toEqual([{ queue: topology.workQueues[taskType], ttlMs: 0 }]);
+  });
+
+  it.each(TASK_TYPES)('routes high-priority %s tasks, at once or after a delay, to its high queue only', (taskType) => {
+    const key = workRoutingKey(taskType, 'high');
+    expect(route(topology, topology.taskExchange, key)).toEqual([{ queue: topology.highWorkQueues[taskType], ttlMs: 0 }]);
+    expect(route(topology, topology.delayEntryExchange, delayRoutingKey(300, key))).toEqual([{ queue: topology.highWorkQueues[taskType], ttlMs: 300 }]);
+    expect(workRoutingKey(taskType, 'normal')).toBe(taskType);
+  });
+
+  it('routes webhook deliveries, at once or after a delay, to the callback queue only', () => {
+    expect(route(topology, topology.taskExchange, CALLBACK_ROUTING_KEY)).toEqual([{ queue: topology.callbackQueue, ttlMs: 0 }]);
+    expect(route(topology, topology.delayEntryExchange, delayRoutingKey(1_000, CALLBACK_ROUTING_KEY))).toEqual([{ queue: topology.callbackQueue, ttlMs: 1_000 }]);
   });
 
   it('copies every dead letter to the dead-letter queue and the events queue', () => {

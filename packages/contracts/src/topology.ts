@@ -1,3 +1,4 @@
+import type { TaskPriority } from './task-record';
 import { TASK_TYPES, type TaskType } from './task-types/index';
 
 /**
@@ -14,13 +15,15 @@ export interface ExchangeSpec {
   readonly type: ExchangeType;
 }
 
-export type QueueRole = 'work' | 'delay' | 'dead_letter' | 'dead_letter_events';
+export type QueueRole = 'work' | 'delay' | 'dead_letter' | 'dead_letter_events' | 'callbacks';
 
 export interface QueueSpec {
   readonly name: string;
   readonly role: QueueRole;
   /** Set for `work` queues. */
   readonly taskType?: TaskType;
+  /** Set for `work` queues: which priority of its type it holds. */
+  readonly priority?: TaskPriority;
   /** Set for `delay` queues: the level of the delay cascade. */
   readonly delayLevel?: number;
   /** Declared explicitly (never relying on a broker version's defaults). */
@@ -50,7 +53,12 @@ export interface Topology {
   readonly deadLetterEventsQueue: string;
   /** The exchange a delayed retry is published to (the top of the delay cascade). */
   readonly delayEntryExchange: string;
+  /** The work queue of each task type for `normal` priority. */
   readonly workQueues: Readonly<Record<TaskType, string>>;
+  /** The work queue of each task type for `high` priority: workers take from it first. */
+  readonly highWorkQueues: Readonly<Record<TaskType, string>>;
+  /** Webhook deliveries of finished tasks (routing key CALLBACK_ROUTING_KEY on the task exchange). */
+  readonly callbackQueue: string;
   readonly delay: { readonly unitMs: number; readonly levels: number };
 }
 
@@ -66,6 +74,12 @@ export const DELAY_LEVELS = 20;
 export const MAX_DELAY_MS = DELAY_UNIT_MS * (2 ** DELAY_LEVELS - 1);
 
 export const DEFAULT_PREFIX = 'offload';
+
+/**
+ * The routing key of webhook deliveries, on the task exchange and at the end of the delay cascade.
+ * Task type names are lowercase words starting with a letter, so none is ever this.
+ */
+export const CALLBACK_ROUTING_KEY = '_callback';
 const PREFIX_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 
 const QUORUM_WITH_DEAD_LETTERS = {
@@ -91,6 +105,8 @@ export function buildTopology(prefix: string = DEFAULT_PREFIX): Topology {
   const delayOutExchange = `${prefix}.delay.out`;
 
   const workQueues = Object.fromEntries(TASK_TYPES.map((t) => [t, `${prefix}.task.${t}`])) as Record<TaskType, string>;
+  const highWorkQueues = Object.fromEntries(TASK_TYPES.map((t) => [t, `${prefix}.task.${t}.high`])) as Record<TaskType, string>;
+  const callbackQueue = `${prefix}.callbacks`;
 
   const exchanges: ExchangeSpec[] = [
     { name: taskExchange, type: 'direct' },
@@ -100,25 +116,27 @@ export function buildTopology(prefix: string = DEFAULT_PREFIX): Topology {
   const queues: QueueSpec[] = [];
   const bindings: BindingSpec[] = [];
 
+  // Priority as a second queue per type, not a queue argument: classic queues' x-max-priority
+  // cannot be added to an existing queue, and quorum queues ignore priorities before RabbitMQ 4.0.
   for (const taskType of TASK_TYPES) {
-    queues.push({
-      name: workQueues[taskType],
-      role: 'work',
-      taskType,
-      arguments: {
-        ...QUORUM_WITH_DEAD_LETTERS,
-        'x-dead-letter-exchange': deadLetterExchange,
-        'x-delivery-limit': BROKER_DELIVERY_LIMIT,
-      },
-    });
-    bindings.push({ destinationType: 'queue', destination: workQueues[taskType], source: taskExchange, pattern: taskType });
-    // A delayed message leaves the cascade with routing key `<bits>.<task_type>`.
-    bindings.push({
-      destinationType: 'queue',
-      destination: workQueues[taskType],
-      source: delayOutExchange,
-      pattern: `#.${taskType}`,
-    });
+    for (const priority of ['normal', 'high'] as const) {
+      const name = priority === 'high' ? highWorkQueues[taskType] : workQueues[taskType];
+      queues.push({
+        name,
+        role: 'work',
+        taskType,
+        priority,
+        arguments: {
+          ...QUORUM_WITH_DEAD_LETTERS,
+          'x-dead-letter-exchange': deadLetterExchange,
+          'x-delivery-limit': BROKER_DELIVERY_LIMIT,
+        },
+      });
+      const key = workRoutingKey(taskType, priority);
+      bindings.push({ destinationType: 'queue', destination: name, source: taskExchange, pattern: key });
+      // A delayed message leaves the cascade with routing key `<bits>.<work routing key>`.
+      bindings.push({ destinationType: 'queue', destination: name, source: delayOutExchange, pattern: `#.${key}` });
+    }
   }
 
   // Listing the dead-letter queue returns its messages to it, and every return counts toward a
@@ -128,6 +146,13 @@ export function buildTopology(prefix: string = DEFAULT_PREFIX): Topology {
   queues.push(
     { name: deadLetterQueue, role: 'dead_letter', arguments: keepForever },
     { name: deadLetterEventsQueue, role: 'dead_letter_events', arguments: keepForever },
+    // A webhook that keeps failing is retried through the delay cascade until its window ends,
+    // never dead-lettered (the dead-letter queue holds tasks).
+    { name: callbackQueue, role: 'callbacks', arguments: keepForever },
+  );
+  bindings.push(
+    { destinationType: 'queue', destination: callbackQueue, source: taskExchange, pattern: CALLBACK_ROUTING_KEY },
+    { destinationType: 'queue', destination: callbackQueue, source: delayOutExchange, pattern: `#.${CALLBACK_ROUTING_KEY}` },
   );
   bindings.push(
     { destinationType: 'queue', destination: deadLetterQueue, source: deadLetterExchange, pattern: '' },
@@ -167,19 +192,27 @@ export function buildTopology(prefix: string = DEFAULT_PREFIX): Topology {
     deadLetterEventsQueue,
     delayEntryExchange: delayExchange(prefix, DELAY_LEVELS - 1),
     workQueues,
+    highWorkQueues,
+    callbackQueue,
     delay: { unitMs: DELAY_UNIT_MS, levels: DELAY_LEVELS },
   };
 }
 
+/** The routing key of a task's work queue on the task exchange: its type, `.high` for high priority. */
+export function workRoutingKey(taskType: TaskType, priority: TaskPriority | undefined): string {
+  return priority === 'high' ? `${taskType}.high` : taskType;
+}
+
 /**
  * The routing key that sends a message through the delay cascade for `delayMs` (rounded up to
- * the cascade's unit, capped at its maximum) and then to the work queue of `taskType`.
+ * the cascade's unit, capped at its maximum) and then on with `destination`: a work routing key
+ * (workRoutingKey) or CALLBACK_ROUTING_KEY.
  */
-export function delayRoutingKey(delayMs: number, taskType: TaskType): string {
+export function delayRoutingKey(delayMs: number, destination: string): string {
   const units = Math.min(Math.max(Math.ceil(delayMs / DELAY_UNIT_MS), 0), 2 ** DELAY_LEVELS - 1);
   const bits: string[] = [];
   for (let level = DELAY_LEVELS - 1; level >= 0; level--) {
     bits.push(Math.floor(units / 2 ** level) % 2 === 1 ? '1' : '0');
   }
-  return `${bits.join('.')}.${taskType}`;
+  return `${bits.join('.')}.${destination}`;
 }

@@ -1,4 +1,4 @@
-export type { IdempotencyEntry, IdempotencyStore, BlobStore, PutBlobOptions, RecordStore, RecordUpdate, Storage, UpdateOutcome } from './storage';
+export type { IdempotencyEntry, IdempotencyStore, BlobStore, PutBlobOptions, RecordStore, RecordUpdate, ScheduleStore, ScheduledMessage, Storage, UpdateOutcome, WebhookSecretStore } from './storage';
 export type { CreateOptions, UploadInfo, UploadRegistry } from './storage';
 export type { WorkerHeartbeat, WorkerStore } from './storage';
 export type { ApiKey, ApiKeyStore, NewApiKey, RateDecision, RateLimit, RateLimiter } from './storage';

@@ -45,6 +45,44 @@ export interface CreateOptions {
    * even when the record already exists (the same task, created by another process first).
    */
   uploads?: readonly string[];
+  /**
+   * A scheduled task's message, kept (in the same transaction as the record) until it is due:
+   * ScheduleStore hands it to the process that publishes it.
+   */
+  schedule?: ScheduledMessage;
+}
+
+/** The message of a scheduled task, as it will be published when due. */
+export interface ScheduledMessage {
+  taskId: string;
+  dueMs: number;
+  routingKey: string;
+  body: string;
+  headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * Scheduled tasks' messages until they are due. A process claims due ones under a lease (no other
+ * claims them until it ends), publishes each, then removes it; one that died mid-way leaves its
+ * lease to expire and another publishes it again (a worker drops a copy whose record moved on).
+ */
+export interface ScheduleStore {
+  /** Up to `limit` messages due at `nowMs` and not leased, now leased to the caller for `leaseMs`. */
+  claimDue(nowMs: number, limit: number, leaseMs: number): Promise<ScheduledMessage[]>;
+  /** When the earliest message falls due (or its lease ends); undefined when none waits. */
+  nextDueMs(): Promise<number | undefined>;
+  /** Forgets a task's message (published, or its task cancelled). */
+  remove(taskIds: readonly string[]): Promise<void>;
+  /** Messages waiting, leased or not. */
+  count(): Promise<number>;
+}
+
+/** Per-tenant secrets of webhook signatures (Standard Webhooks: `whsec_` and base64 of 32 bytes). */
+export interface WebhookSecretStore {
+  /** The tenant's secret, made on first use. */
+  secretFor(tenant: string): Promise<string>;
+  /** Replaces the tenant's secret and returns the new one. */
+  rotate(tenant: string): Promise<string>;
 }
 
 export interface RecordStore {
@@ -220,6 +258,10 @@ export interface Storage {
   readonly keys: ApiKeyStore;
   /** Per-key request rates, shared by every API process. */
   readonly rateLimits: RateLimiter;
+  /** Scheduled tasks' messages until they are due. */
+  readonly schedule: ScheduleStore;
+  /** Per-tenant webhook signing secrets. */
+  readonly webhookSecrets: WebhookSecretStore;
   /** Throws unless the store can be written now (readiness). */
   checkWritable(): Promise<void>;
   /** Releases connections (a record store on a server); the stores are unusable after. */

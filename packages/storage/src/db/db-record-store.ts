@@ -2,7 +2,8 @@ import { isTerminalStatus, taskRecordSchema, type TaskRecord } from '@offload/co
 import { isUploadKey } from '../keys';
 import { judgeUpdate, parseRecord, serializeRecord } from '../record-change';
 import { assertRecordId } from '../record-id';
-import type { RecordStore, RecordUpdate, UpdateOutcome } from '../storage';
+import type { RecordStore, RecordUpdate, ScheduledMessage, UpdateOutcome } from '../storage';
+import { insertScheduled } from './db-schedule-store';
 import type { RecordDatabase } from './open-database';
 import { guarded } from './store-errors';
 import { linkUploads } from './upload-links';
@@ -18,7 +19,7 @@ export interface DbRecordStoreOptions {
 }
 
 type Op =
-  | { kind: 'create'; record: TaskRecord; uploads: readonly string[]; resolve: (created: boolean) => void; reject: (err: unknown) => void }
+  | { kind: 'create'; record: TaskRecord; uploads: readonly string[]; schedule: ScheduledMessage | undefined; resolve: (created: boolean) => void; reject: (err: unknown) => void }
   | { kind: 'get'; id: string; resolve: (record: TaskRecord | undefined) => void; reject: (err: unknown) => void }
   | { kind: 'update'; id: string; update: RecordUpdate; resolve: (outcome: UpdateOutcome) => void; reject: (err: unknown) => void };
 
@@ -170,6 +171,11 @@ export function createDbRecordStore(database: RecordDatabase, options: DbRecordS
             }
             const links = creates.flatMap((op) => op.uploads.map((key) => ({ task_id: op.record.id, upload_key: key })));
             if (links.length > 0) await linkUploads(executor, database.dialect, links);
+            // A scheduled task's message is kept with the record that says it waits, or not at all.
+            await insertScheduled(
+              executor,
+              creates.flatMap((op) => (op.schedule !== undefined && inserted.has(op.record.id) ? [op.schedule] : [])),
+            );
           }
           const toRead = new Set<string>();
           for (const op of batch) {
@@ -224,7 +230,8 @@ export function createDbRecordStore(database: RecordDatabase, options: DbRecordS
           if (!isUploadKey(key)) throw new RangeError(`not an upload key: ${JSON.stringify(key)}`);
           return key;
         });
-        enqueue({ kind: 'create', record: taskRecordSchema.parse(record), uploads, resolve, reject });
+        if (createOptions.schedule !== undefined && createOptions.schedule.taskId !== record.id) throw new RangeError('the scheduled message is not this task\'s');
+        enqueue({ kind: 'create', record: taskRecordSchema.parse(record), uploads, schedule: createOptions.schedule, resolve, reject });
       });
     },
     get(id) {

@@ -7,6 +7,8 @@ import { createDbApiKeyStore } from './db-api-key-store';
 import { createDbIdempotencyStore } from './db-idempotency-store';
 import { createDbRateLimiter } from './db-rate-limiter';
 import { createDbRecordStore } from './db-record-store';
+import { createDbScheduleStore } from './db-schedule-store';
+import { createDbWebhookSecretStore } from './db-webhook-secret-store';
 import { createDbUploadRegistry } from './db-upload-registry';
 import { createDbWorkerStore } from './db-worker-store';
 import { openRecordDatabase, type OpenDatabaseOptions, type RecordDatabase } from './open-database';
@@ -36,6 +38,8 @@ export async function openDbStorage(options: OpenDatabaseOptions): Promise<DbSto
     workers: createDbWorkerStore(database),
     keys: createDbApiKeyStore(database),
     rateLimits: createDbRateLimiter(database),
+    schedule: createDbScheduleStore(database),
+    webhookSecrets: createDbWebhookSecretStore(database),
     async checkWritable() {
       await Promise.all([probeBlobs(blobsDir), guarded(() => probeDatabase(database))]);
     },

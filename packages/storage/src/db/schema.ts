@@ -100,6 +100,26 @@ export interface RateLimitsTable {
   tat_ms: number;
 }
 
+/** A scheduled task's message, kept until it is due and published (see ScheduleStore). */
+export interface ScheduledTasksTable {
+  task_id: string;
+  due_ms: number;
+  /** Until then one API process is publishing it; 0 when none is. */
+  lease_until_ms: number;
+  routing_key: string;
+  /** The message body (the envelope JSON). */
+  body: string;
+  /** The message's headers, JSON. */
+  headers: string;
+}
+
+/** The secret a tenant's webhooks are signed with (Standard Webhooks, `whsec_…`). */
+export interface WebhookSecretsTable {
+  tenant: string;
+  secret: string;
+  created_ms: number;
+}
+
 export interface Database {
   tasks: TasksTable;
   task_transitions: TaskTransitionsTable;
@@ -110,4 +130,6 @@ export interface Database {
   workers: WorkersTable;
   api_keys: ApiKeysTable;
   rate_limits: RateLimitsTable;
+  scheduled_tasks: ScheduledTasksTable;
+  webhook_secrets: WebhookSecretsTable;
 }
