@@ -126,4 +126,19 @@ describe.each([
       }
     }
   });
+
+  it("reads a record with its row version from the database, seeing another store's writes at once", async () => {
+    const mine = { ...record(2_000), status: 'queued' as const };
+    await records.create(mine);
+    expect(await queries.recordVersion(mine.id)).toEqual({ record: mine, version: 1 });
+    // Another process's writes: a second store on the same database, with a cache of its own.
+    const other = createDbRecordStore(database);
+    const started = await other.update(mine.id, (r) => ({ ...r, status: 'processing', attempts: 1 }));
+    expect(started.applied).toBe(true);
+    expect(await queries.recordVersion(mine.id)).toEqual({ record: expect.objectContaining({ status: 'processing', attempts: 1 }), version: 2 });
+    await other.update(mine.id, (r) => ({ ...r, progress: 0.5 }));
+    expect(await queries.recordVersion(mine.id)).toEqual({ record: expect.objectContaining({ progress: 0.5 }), version: 3 });
+    expect(await queries.recordVersion(randomUUID())).toBeUndefined();
+    await database.db.deleteFrom('tasks').where('id', '=', mine.id).execute();
+  });
 });

@@ -35,6 +35,12 @@ export interface TaskPage {
 
 export type TaskCounts = { task_type: TaskType; status: TaskStatus; count: number }[];
 
+/** A record with its row version, which every write bumps. */
+export interface VersionedRecord {
+  record: TaskRecord;
+  version: number;
+}
+
 export interface TaskQueries {
   /** Newest first (by creation, then id), `limit` at a time. Throws InvalidCursorError. */
   list(request: ListRequest): Promise<TaskPage>;
@@ -42,6 +48,11 @@ export interface TaskQueries {
   counts(filter?: Pick<TaskFilter, 'tenant'>): Promise<TaskCounts>;
   /** How many of the tenant's tasks are queued, processing or retrying, counting no further than `atMost`. */
   activeCount(tenant: string, atMost: number): Promise<number>;
+  /**
+   * One record and its row version, read from the database itself (never a process's cache), so
+   * a reader in one process sees what a worker on another host wrote. Undefined when unknown.
+   */
+  recordVersion(id: string): Promise<VersionedRecord | undefined>;
 }
 
 /** A cursor that is not one this query handed out (altered, truncated, or from another query). */
@@ -161,6 +172,13 @@ export function createTaskQueries(database: RecordDatabase): TaskQueries {
           .select(({ fn }) => fn.countAll<number | string>().as('count'))
           .executeTakeFirst();
         return Number(row?.count ?? 0);
+      });
+    },
+
+    recordVersion(id) {
+      return guarded(async () => {
+        const row = await db.selectFrom('tasks').select(['version', 'record']).where('id', '=', id).executeTakeFirst();
+        return row === undefined ? undefined : { record: parseRecord(row.record), version: Number(row.version) };
       });
     },
   };
