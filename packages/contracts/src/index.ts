@@ -177,3 +177,20 @@ export {
   type SignatureFailure,
   type SigningKeys,
 } from './message-signature';
+export {
+  WEBHOOK_HEADERS,
+  WEBHOOK_SECRET_PREFIX,
+  WEBHOOK_TOLERANCE_S,
+  callbackDeliverySchema,
+  decodeCallbackDelivery,
+  encodeCallbackDelivery,
+  signWebhook,
+  verifyWebhook,
+  webhookHeaders,
+  type CallbackDelivery,
+  type CallbackDeliveryDecodeResult,
+  type WebhookHeaders,
+  type WebhookVerifyFailure,
+  type WebhookVerifyInput,
+  type WebhookVerifyResult,
+} from './webhook-signature';
