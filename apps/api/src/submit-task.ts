@@ -1,9 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_TENANT, newTaskPayload, taskCreated, taskNotAccepted, taskResubmitted, taskUploads, type TaskInput, type TaskRecord, type Topology } from '@offload/contracts';
+import {
+  DEFAULT_TENANT,
+  newTaskPayload,
+  taskCreated,
+  taskNotAccepted,
+  taskResubmitted,
+  taskUploads,
+  workRoutingKey,
+  type TaskInput,
+  type TaskRecord,
+  type Topology,
+} from '@offload/contracts';
 import { NotAcceptedError, type Publisher } from '@offload/broker';
 import { RecordStoreUnavailableError, type Storage } from '@offload/storage';
 import type { Logger, Metrics } from '@offload/telemetry';
 import { HttpProblem } from './http-errors';
+import { planTask, type TaskPlan } from './task-plan';
 import { assertUploadRules, inspectUploads } from './upload-references';
 
 export interface SubmitDeps {
@@ -15,8 +27,10 @@ export interface SubmitDeps {
   retryAfterSeconds: number;
   /** How long an Idempotency-Key keeps answering with its task. */
   idempotencyTtlMs: number;
-  /** Tasks one tenant may have queued, processing or retrying (429 tenant_queue_full above). */
+  /** Tasks one tenant may have scheduled, queued, processing or retrying (429 tenant_queue_full above). */
   tenantMaxActiveTasks: number;
+  /** Told of each task scheduled here, so the scheduler wakes for it if it is due first. */
+  onScheduled?: (dueMs: number) => void;
 }
 
 export interface SubmitContext {
@@ -41,11 +55,12 @@ export type SubmitOutcome = { kind: 'created' | 'replayed' | 'republished'; reco
  * Idempotency-Key, requests sharing the key run one at a time and map to one task.
  */
 export async function submitTask(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext): Promise<SubmitOutcome> {
+  const plan = planTask(input, new Date());
   assertUploadRules(input, await inspectUploads(deps.storage, input, ctx.tenant, ctx.log));
   const idempotency = ctx.idempotency === undefined ? undefined : { ...ctx.idempotency, key: tenantIdempotencyKey(ctx.tenant, ctx.idempotency.key) };
   if (idempotency === undefined) {
     await assertTenantRoom(deps, ctx.tenant, ctx.log);
-    return { kind: 'created', record: await createAndPublish(deps, input, ctx, randomUUID()) };
+    return { kind: 'created', record: await createAndPublish(deps, input, plan, ctx, randomUUID()) };
   }
 
   // What the broker confirmed in this request. When the key's entry cannot be stored after that
@@ -69,14 +84,14 @@ export async function submitTask(deps: SubmitDeps, input: TaskInput, ctx: Submit
       };
       // The key is stored even when the broker refuses the task, so a retry reuses its id.
       try {
-        published = { kind: 'created', record: await createAndPublish(deps, input, ctx, id) };
+        published = { kind: 'created', record: await createAndPublish(deps, input, plan, ctx, id) };
         return { value: published, store };
       } catch (error) {
         return { value: { kind: 'refused', error }, store };
       }
     }
     if (existing.status === 'failed' && existing.error?.code === 'not_accepted') {
-      published = { kind: 'republished', record: await republish(deps, input, ctx, existing) };
+      published = { kind: 'republished', record: await republish(deps, input, plan, ctx, existing) };
       return { value: published };
     }
     return { value: { kind: 'replayed', record: existing } };
@@ -128,36 +143,71 @@ async function assertTenantRoom(deps: SubmitDeps, tenant: string, log: Logger): 
   }
 }
 
-async function createAndPublish(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext, id: string): Promise<TaskRecord> {
-  const record = taskCreated({ id, task_type: input.task_type, tenant: ctx.tenant }, new Date());
+async function createAndPublish(deps: SubmitDeps, input: TaskInput, plan: TaskPlan, ctx: SubmitContext, id: string): Promise<TaskRecord> {
+  const record = taskCreated(
+    {
+      id,
+      task_type: input.task_type,
+      tenant: ctx.tenant,
+      priority: plan.priority,
+      ...(plan.runAt === undefined ? {} : { run_at: plan.runAt.toISOString() }),
+      ...(plan.callbackUrl === undefined ? {} : { callback_url: plan.callbackUrl }),
+    },
+    new Date(),
+  );
+  const uploads = taskUploads(input.task_type, input.content).map((u) => u.key);
+  if (plan.runAt !== undefined) return createScheduled(deps, input, plan, ctx, record, plan.runAt, uploads);
   // The record write and the publish overlap: the 202 waits for both. A worker that gets the
   // message first creates the record itself (creates are exclusive, so neither overwrites the other).
   // The task's uploads are linked in the same transaction: retention keeps them while it lives.
-  const created = deps.storage.records.create(record, { uploads: taskUploads(input.task_type, input.content).map((u) => u.key) });
+  const created = deps.storage.records.create(record, { uploads });
   created.catch(() => undefined);
-  return publishOrRefuse(deps, input, ctx, record, created);
+  return publishOrRefuse(deps, input, plan, ctx, record, created);
+}
+
+/**
+ * A task due later: its record (`scheduled`) and its message are written in one transaction and
+ * nothing is published now; the scheduler publishes the message when it is due. Accepted once
+ * that transaction committed: the record database holds it from then on, as the broker would.
+ */
+async function createScheduled(deps: SubmitDeps, input: TaskInput, plan: TaskPlan, ctx: SubmitContext, record: TaskRecord, runAt: Date, uploads: string[]): Promise<TaskRecord> {
+  const payload = newTaskPayload(input, record.id, record.created_at, ctx.tenant, plan.priority);
+  await deps.storage.records.create(record, {
+    uploads,
+    schedule: {
+      taskId: record.id,
+      dueMs: runAt.getTime(),
+      routingKey: workRoutingKey(input.task_type, plan.priority),
+      body: JSON.stringify(payload),
+      headers: ctx.traceparent === undefined ? {} : { traceparent: ctx.traceparent },
+    },
+  });
+  deps.onScheduled?.(runAt.getTime());
+  ctx.log.info({ task_id: record.id, task_type: input.task_type, run_at: record.run_at }, 'task scheduled');
+  deps.metrics.tasksSubmitted.inc({ task_type: input.task_type, outcome: 'accepted' });
+  return record;
 }
 
 /** A task that was not accepted goes back to `queued` and is published again under its id. */
-async function republish(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext, failed: TaskRecord): Promise<TaskRecord> {
+async function republish(deps: SubmitDeps, input: TaskInput, plan: TaskPlan, ctx: SubmitContext, failed: TaskRecord): Promise<TaskRecord> {
   const outcome = await deps.storage.records.update(failed.id, (current) => taskResubmitted(current, new Date()));
   if (!outcome.applied) return outcome.record ?? failed;
-  return publishOrRefuse(deps, input, ctx, outcome.record, Promise.resolve(true));
+  return publishOrRefuse(deps, input, plan, ctx, outcome.record, Promise.resolve(true));
 }
 
 /**
  * Publishes and waits for the confirm and for `recordWritten`. Not confirmed: the record (once
  * written) ends `failed` / `not_accepted` and the client gets 503.
  */
-async function publishOrRefuse(deps: SubmitDeps, input: TaskInput, ctx: SubmitContext, record: TaskRecord, recordWritten: Promise<boolean>): Promise<TaskRecord> {
+async function publishOrRefuse(deps: SubmitDeps, input: TaskInput, plan: TaskPlan, ctx: SubmitContext, record: TaskRecord, recordWritten: Promise<boolean>): Promise<TaskRecord> {
   const { id } = record;
-  const payload = newTaskPayload(input, id, record.created_at, ctx.tenant);
+  const payload = newTaskPayload(input, id, record.created_at, ctx.tenant, plan.priority);
   const log = ctx.log.child({ task_id: id, task_type: input.task_type });
   const timer = deps.metrics.publishDuration.startTimer();
   try {
     await deps.publisher.publish({
       exchange: deps.topology.taskExchange,
-      routingKey: input.task_type,
+      routingKey: workRoutingKey(input.task_type, plan.priority),
       body: Buffer.from(JSON.stringify(payload)),
       messageId: id,
       type: input.task_type,

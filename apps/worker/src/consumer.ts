@@ -1,4 +1,5 @@
-import { SIGNATURE_HEADER, decodeTaskPayload, type MessageSigner, type TaskType, type Topology } from '@offload/contracts';
+import { SIGNATURE_HEADER, TASK_TYPES, decodeTaskPayload, type MessageSigner, type TaskRecord, type TaskType, type Topology } from '@offload/contracts';
+import { createCancelWatch } from './cancel-watch';
 import type { Delivery, Publisher } from '@offload/broker';
 import type { Storage } from '@offload/storage';
 import type { Logger, Metrics } from '@offload/telemetry';
@@ -27,6 +28,10 @@ export interface ConsumerDeps {
   settleRetryDelayMs?: number;
   /** With a key (TASK_SIGNING_KEY): only a message it verifies is decoded and run. */
   signer?: MessageSigner | undefined;
+  /** Queues the webhook of a task that ended. @defaultValue none */
+  announce?: (record: TaskRecord) => Promise<void>;
+  /** How often running tasks are checked for a client's cancel. @defaultValue 1 000 */
+  cancelPollMs?: number;
 }
 
 export interface Consumer {
@@ -36,6 +41,8 @@ export interface Consumer {
   readonly running: number;
   /** The ids of the tasks running now (a copy): what the heartbeat reports. */
   runningTaskIds(): readonly string[];
+  /** Stops watching for cancels (after the drain). */
+  close(): void;
 }
 
 /**
@@ -50,9 +57,12 @@ export function createConsumer(deps: ConsumerDeps): Consumer {
   const gate = createRunGate();
   /** Tasks running here; one run per id at a time (the run lock). */
   const runningIds = new Set<string>();
-  const settlement = createSettlement(deps);
+  const highQueues: ReadonlySet<string> = new Set(TASK_TYPES.map((t) => deps.topology.highWorkQueues[t]));
+  const settlement = createSettlement({ ...deps, highQueues });
+  const cancels = createCancelWatch({ keeper: deps.keeper, intervalMs: deps.cancelPollMs ?? 1_000, logger: deps.logger });
   const pump = createDeliveryPump({
     concurrency: deps.concurrency,
+    isUrgent: (delivery) => highQueues.has(delivery.queue),
     handle,
     recover: (delivery, err, release, draining) => settlement.requeueAfterFailure(delivery, err, release, draining),
     releaseUnstarted: (delivery) => settlement.releaseUnstarted(delivery),
@@ -92,9 +102,11 @@ export function createConsumer(deps: ConsumerDeps): Consumer {
     const run = () => {
       deps.metrics.tasksInFlight.inc({ task_type: payload.task_type });
       runningIds.add(payload.id);
-      return runTask({ keeper: deps.keeper, storage: deps.storage, handlers: deps.handlers, timeoutMs: () => timeoutMs }, payload, { log, release }).finally(() => {
+      const cancel = cancels.watch(payload.id);
+      return runTask({ keeper: deps.keeper, storage: deps.storage, handlers: deps.handlers, timeoutMs: () => timeoutMs }, payload, { log, release, cancel }).finally(() => {
         deps.metrics.tasksInFlight.dec({ task_type: payload.task_type });
         runningIds.delete(payload.id);
+        cancels.unwatch(payload.id);
       });
     };
     // A task that has lost a run runs alone, so the next crash it causes takes no neighbour with it.
@@ -112,5 +124,6 @@ export function createConsumer(deps: ConsumerDeps): Consumer {
       return pump.running;
     },
     runningTaskIds: () => [...runningIds],
+    close: () => cancels.close(),
   };
 }

@@ -20,6 +20,8 @@ export interface DeliveryPumpOptions {
   recover(delivery: Delivery, err: unknown, release: AbortSignal, draining: boolean): Promise<void>;
   /** Hands a delivery that never started back to the broker (on shutdown). */
   releaseUnstarted(delivery: Delivery): Promise<void>;
+  /** Deliveries that go ahead of every waiting one that is not (high priority). @defaultValue none */
+  isUrgent?: (delivery: Delivery) => boolean;
 }
 
 export interface DeliveryPump {
@@ -31,7 +33,11 @@ export interface DeliveryPump {
   readonly running: number;
 }
 
-/** A waiting list and at most `concurrency` deliveries in hand, drained on shutdown. */
+/**
+ * A waiting list (urgent deliveries first) and at most `concurrency` deliveries in hand, drained on
+ * shutdown. Each consumer's prefetch keeps a few deliveries of every queue here, so an urgent one
+ * starts at the next free slot whatever backlog its normal queue holds.
+ */
 export function createDeliveryPump(options: DeliveryPumpOptions): DeliveryPump {
   const waiting: Delivery[] = [];
   const running = new Map<Delivery, { release: AbortController; done: Promise<void> }>();
@@ -59,7 +65,13 @@ export function createDeliveryPump(options: DeliveryPumpOptions): DeliveryPump {
         void options.releaseUnstarted(delivery);
         return;
       }
-      waiting.push(delivery);
+      if (options.isUrgent?.(delivery) === true) {
+        // Behind the urgent ones already waiting, ahead of the rest.
+        const firstOrdinary = waiting.findIndex((d) => options.isUrgent?.(d) !== true);
+        waiting.splice(firstOrdinary === -1 ? waiting.length : firstOrdinary, 0, delivery);
+      } else {
+        waiting.push(delivery);
+      }
       pump();
     },
     async drain(graceMs) {

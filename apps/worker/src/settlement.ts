@@ -5,9 +5,11 @@ import {
   delayRoutingKey,
   describeSignatureFailure,
   encodeTaskPayload,
+  workRoutingKey,
   type SignatureFailure,
   type TaskError,
   type TaskPayload,
+  type TaskRecord,
   type TaskType,
   type Topology,
 } from '@offload/contracts';
@@ -40,6 +42,10 @@ export interface SettlementDeps {
   random?: () => number;
   /** Pause before a delivery that could not be settled goes back to the queue. @defaultValue 5 000 */
   settleRetryDelayMs?: number;
+  /** Queues the webhook of a task that ended (a no-op without one). @defaultValue none */
+  announce?: (record: TaskRecord) => Promise<void>;
+  /** The high-priority work queues: a copy of a message from one goes back to one. */
+  highQueues?: ReadonlySet<string>;
 }
 
 /**
@@ -65,11 +71,14 @@ export interface Settlement {
 
 export function createSettlement(deps: SettlementDeps): Settlement {
   const count = (taskType: string, outcome: string) => deps.metrics.tasksProcessed.inc({ task_type: taskType, outcome });
+  const announce = async (record: TaskRecord | undefined) => {
+    if (record !== undefined && deps.announce !== undefined) await deps.announce(record);
+  };
 
   /** `detail` goes to the dead-letter entry (operators), `error.message` to the record (clients). */
   async function deadLetter(delivery: Delivery, payload: TaskPayload, error: TaskError, attempts: number, detail = error.message): Promise<void> {
     await publishDeadLetter(deps.publisher, deps.topology, delivery, { ...error, detail, attempts, taskType: payload.task_type });
-    await deps.keeper.failed(payload.id, error);
+    await announce(await deps.keeper.failed(payload.id, error));
     delivery.ack();
   }
 
@@ -84,7 +93,7 @@ export function createSettlement(deps: SettlementDeps): Settlement {
     try {
       await deps.publisher.publish({
         exchange: deps.topology.taskExchange,
-        routingKey: taskType,
+        routingKey: deps.highQueues?.has(delivery.queue) === true ? `${taskType}.high` : taskType,
         body: delivery.body,
         messageId,
         type: taskType,
@@ -99,13 +108,21 @@ export function createSettlement(deps: SettlementDeps): Settlement {
   }
 
   async function settleFailure(delivery: Delivery, { payload, attempt, log }: DeliveredTask, error: unknown): Promise<void> {
+    // A run a client cancelled ends cancelled however it failed: no retry, no dead letter.
+    if (await deps.keeper.cancelRequested(payload.id)) {
+      await announce(await deps.keeper.runCancelled(payload.id));
+      delivery.ack();
+      log.info('task cancelled by a client; its run failed on the way out');
+      count(payload.task_type, 'cancelled');
+      return;
+    }
     const decision = decideRetry(error, attempt, deps.limits(payload.task_type), deps.random);
     if (decision.action === 'retry') {
       await deps.keeper.retrying(payload.id, decision.delayMs, { code: decision.code, message: decision.message });
       const next: TaskPayload = { ...payload, retry_count: payload.retry_count + 1 };
       await deps.publisher.publish({
         exchange: deps.topology.delayEntryExchange,
-        routingKey: delayRoutingKey(decision.delayMs, payload.task_type),
+        routingKey: delayRoutingKey(decision.delayMs, workRoutingKey(payload.task_type, payload.priority)),
         body: Buffer.from(encodeTaskPayload(next)),
         messageId: payload.id,
         type: payload.task_type,
@@ -143,22 +160,39 @@ export function createSettlement(deps: SettlementDeps): Settlement {
           return;
         }
         case 'succeeded':
+          await announce(outcome.record);
           delivery.ack();
           log.info({ output_key: outcome.result.output_key }, 'task succeeded');
           count(payload.task_type, 'succeeded');
           return;
         case 'skipped':
+          // A finished task whose webhook is still pending: this worker may have died between
+          // its record and its webhook, so the webhook is queued again (receivers dedupe by webhook-id).
+          await announce(outcome.record);
           delivery.ack();
           log.info({ reason: outcome.reason }, 'message dropped without running');
           count(payload.task_type, 'skipped');
           return;
-        case 'released':
+        case 'cancelled':
+          await announce(outcome.record ?? (await deps.keeper.runCancelled(payload.id)));
+          delivery.ack();
+          log.info('task cancelled by a client; its run stopped');
+          count(payload.task_type, 'cancelled');
+          return;
+        case 'released': {
           // Record first: once the copy is published another worker may take it at once.
-          await deps.keeper.released(payload.id);
+          const record = await deps.keeper.released(payload.id);
+          if (record?.status === 'cancelled') {
+            await announce(record);
+            delivery.ack();
+            count(payload.task_type, 'cancelled');
+            return;
+          }
           await republish(delivery, payload.task_type, payload.id, true);
           log.info('task released to the queue on shutdown');
           count(payload.task_type, 'released');
           return;
+        }
         case 'failed':
           return settleFailure(delivery, task, outcome.error);
       }

@@ -66,9 +66,21 @@ describe('createTaskRecordKeeper', () => {
     [{ status: 'succeeded', result: { output_key: 'o', content_type: 'text/plain' } }, 'record is succeeded'],
     [{ status: 'failed', error: { code: 'corrupt_image', message: 'x' } }, 'record is failed'],
     [{ status: 'failed', error: { code: 'not_accepted', message: 'x' } }, 'not_accepted'],
+    [{ status: 'cancelled', finished_at: CREATED }, 'record is cancelled'],
   ] as const)('skips a task whose record is final (%o)', async (record, reason) => {
     await seed(record);
-    await expect(keeper.start(task())).resolves.toEqual({ kind: 'skipped', reason });
+    await expect(keeper.start(task())).resolves.toMatchObject({ kind: 'skipped', reason, record: { status: record.status } });
+  });
+
+  it('ends cancelled, unrun, a task cancelled while a worker that died was running it', async () => {
+    await seed({ status: 'processing', attempts: 1, cancel_requested_at: CREATED });
+    await expect(keeper.start(task())).resolves.toMatchObject({ kind: 'skipped', reason: 'record is cancelled' });
+    expect(await storage.records.get(id)).toMatchObject({ status: 'cancelled', attempts: 1 });
+  });
+
+  it('runs a scheduled task whose message arrived before its record moved to queued', async () => {
+    await seed({ status: 'scheduled', run_at: CREATED });
+    await expect(keeper.start(task())).resolves.toEqual({ kind: 'started' });
   });
 
   it('leaves a record re-driven after the dead letter was made, and fails one queued before it', async () => {

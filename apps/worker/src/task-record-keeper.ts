@@ -4,12 +4,14 @@ import {
   taskFailed,
   taskProgressed,
   taskReleased,
+  taskRunCancelled,
   taskRetrying,
   taskStarted,
   taskSucceeded,
   taskUploads,
   type NewTask,
   type TaskError,
+  type TaskRecord,
   type TaskResultRef,
 } from '@offload/contracts';
 import type { RecordStore } from '@offload/storage';
@@ -22,7 +24,7 @@ export type Admission =
   | { kind: 'worker_lost'; lostRuns: number };
 
 /** Whether the record moved to `processing`, or why the task must not run. */
-export type StartDecision = { kind: 'started' } | { kind: 'skipped'; reason: string };
+export type StartDecision = { kind: 'started' } | { kind: 'skipped'; reason: string; record?: TaskRecord };
 
 /**
  * The one module of the worker that writes task records. Callers say what happened (a decision);
@@ -41,18 +43,23 @@ export interface TaskRecordKeeper {
   start(task: NewTask & { content?: unknown }): Promise<StartDecision>;
   /** Progress (0–1) of a running task. */
   progress(taskId: string, fraction: number): Promise<void>;
-  succeeded(taskId: string, result: TaskResultRef): Promise<void>;
+  /** Whether a client cancelled the task while it runs (read from the database, not a cache). */
+  cancelRequested(taskId: string): Promise<boolean>;
+  /** The run succeeded; the record it left (cancelled, when a client cancelled it meanwhile). */
+  succeeded(taskId: string, result: TaskResultRef): Promise<TaskRecord | undefined>;
   /** The task failed and runs again in `delayMs`. */
-  retrying(taskId: string, delayMs: number, error: TaskError): Promise<void>;
-  /** The task was dead-lettered by this worker. */
-  failed(taskId: string, error: TaskError): Promise<void>;
+  retrying(taskId: string, delayMs: number, error: TaskError): Promise<TaskRecord | undefined>;
+  /** The task was dead-lettered by this worker; the record it left. */
+  failed(taskId: string, error: TaskError): Promise<TaskRecord | undefined>;
+  /** The run a client cancelled has stopped: the record ends `cancelled`. */
+  runCancelled(taskId: string): Promise<TaskRecord | undefined>;
   /**
    * A dead letter was seen (possibly one the broker made on its own). A record queued after
    * `deadLetteredAt` was re-driven since and stays as it is. True when the record moved.
    */
   deadLettered(taskId: string, error: TaskError, deadLetteredAt?: Date): Promise<boolean>;
-  /** A graceful shutdown released the running task: it goes back to `queued`. */
-  released(taskId: string): Promise<void>;
+  /** A graceful shutdown released the running task: it goes back to `queued` (or ends cancelled). */
+  released(taskId: string): Promise<TaskRecord | undefined>;
 }
 
 export interface TaskRecordKeeperOptions {
@@ -86,27 +93,38 @@ export function createTaskRecordKeeper(options: TaskRecordKeeperOptions): TaskRe
     async start(task) {
       const started = await startOrCreate(task);
       if (started.applied) return { kind: 'started' };
-      const code = started.record?.error?.code;
-      return { kind: 'skipped', reason: code === 'not_accepted' ? 'not_accepted' : `record is ${started.record?.status ?? 'missing'}` };
+      let record = started.record;
+      // Cancelled while a worker that died was running it: it ends here, unrun.
+      if (record?.status === 'processing' && record.cancel_requested_at !== undefined) {
+        record = (await records.update(task.id, (current) => taskRunCancelled(current, now()))).record;
+      }
+      const code = record?.error?.code;
+      return { kind: 'skipped', reason: code === 'not_accepted' ? 'not_accepted' : `record is ${record?.status ?? 'missing'}`, ...(record === undefined ? {} : { record }) };
     },
     async progress(taskId, fraction) {
       await records.update(taskId, (current) => taskProgressed(current, now(), fraction));
     },
+    async cancelRequested(taskId) {
+      return (await records.get(taskId))?.cancel_requested_at !== undefined;
+    },
     async succeeded(taskId, result) {
-      await records.update(taskId, (current) => taskSucceeded(current, now(), result));
+      return (await records.update(taskId, (current) => taskSucceeded(current, now(), result))).record;
     },
     async retrying(taskId, delayMs, error) {
-      await records.update(taskId, (current) => taskRetrying(current, now(), delayMs, error));
+      return (await records.update(taskId, (current) => taskRetrying(current, now(), delayMs, error))).record;
     },
     async failed(taskId, error) {
-      await records.update(taskId, (current) => taskFailed(current, now(), error));
+      return (await records.update(taskId, (current) => taskFailed(current, now(), error))).record;
+    },
+    async runCancelled(taskId) {
+      return (await records.update(taskId, (current) => taskRunCancelled(current, now()))).record;
     },
     async deadLettered(taskId, error, deadLetteredAt) {
       const outcome = await records.update(taskId, (current) => taskFailed(current, now(), error, deadLetteredAt));
       return outcome.applied;
     },
     async released(taskId) {
-      await records.update(taskId, (current) => taskReleased(current, now()));
+      return (await records.update(taskId, (current) => taskReleased(current, now()))).record;
     },
   };
 }

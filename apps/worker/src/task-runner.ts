@@ -1,4 +1,4 @@
-import type { TaskPayload, TaskResultRef, TaskType } from '@offload/contracts';
+import type { TaskPayload, TaskRecord, TaskResultRef, TaskType } from '@offload/contracts';
 import type { Storage } from '@offload/storage';
 import type { Logger } from '@offload/telemetry';
 import { TaskTimeoutError } from './errors';
@@ -6,12 +6,14 @@ import { runHandler, type HandlerContext, type HandlerRegistry } from './handler
 import type { TaskRecordKeeper } from './task-record-keeper';
 
 export type RunOutcome =
-  | { kind: 'succeeded'; result: TaskResultRef }
+  | { kind: 'succeeded'; result: TaskResultRef; record?: TaskRecord }
   /** The record is already final (succeeded, failed, or not accepted): the message is dropped unrun. */
-  | { kind: 'skipped'; reason: string }
+  | { kind: 'skipped'; reason: string; record?: TaskRecord }
   | { kind: 'failed'; error: unknown }
   /** Aborted by a graceful shutdown before it finished; nothing was written. */
-  | { kind: 'released' };
+  | { kind: 'released' }
+  /** A client cancelled it: the run was stopped (or its output discarded); `record` when already written. */
+  | { kind: 'cancelled'; record?: TaskRecord | undefined };
 
 export interface TaskRunnerDeps {
   /** Moves the record: started, progress, succeeded. */
@@ -27,6 +29,16 @@ export interface RunContext {
   log: Logger;
   /** Aborted when the worker releases the task on shutdown. */
   release: AbortSignal;
+  /** Aborted when a client cancels the task. */
+  cancel?: AbortSignal;
+}
+
+/** The reason a cancelled task's run is aborted with. */
+export class TaskCancelledError extends Error {
+  constructor() {
+    super('a client cancelled the task');
+    this.name = 'TaskCancelledError';
+  }
 }
 
 /**
@@ -36,13 +48,15 @@ export interface RunContext {
  */
 export async function runTask(deps: TaskRunnerDeps, payload: TaskPayload, ctx: RunContext): Promise<RunOutcome> {
   const started = await deps.keeper.start(payload);
-  if (started.kind === 'skipped') return { kind: 'skipped', reason: started.reason };
+  if (started.kind === 'skipped') return started;
 
   const limitMs = deps.timeoutMs(payload.task_type);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new TaskTimeoutError(limitMs)), limitMs);
   const onRelease = () => controller.abort(ctx.release.reason);
   ctx.release.addEventListener('abort', onRelease, { once: true });
+  const onCancel = () => controller.abort(new TaskCancelledError());
+  ctx.cancel?.addEventListener('abort', onCancel, { once: true });
   const aborted = new Promise<never>((_, reject) => {
     controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
   });
@@ -53,15 +67,20 @@ export async function runTask(deps: TaskRunnerDeps, payload: TaskPayload, ctx: R
     // A handler that ignores its signal is abandoned (its late writes are refused by the record
     // store), so the time limit holds even for code that cannot be interrupted.
     const result = await Promise.race([runHandler(deps.handlers, payload, context), aborted]);
+    if (ctx.cancel?.aborted === true) return { kind: 'cancelled' };
     if (ctx.release.aborted) return { kind: 'released' };
-    await deps.keeper.succeeded(payload.id, result);
-    return { kind: 'succeeded', result };
+    // A cancel that came after the last look still wins: the record ends cancelled, not succeeded.
+    const record = await deps.keeper.succeeded(payload.id, result);
+    if (record?.status === 'cancelled') return { kind: 'cancelled', record };
+    return { kind: 'succeeded', result, ...(record === undefined ? {} : { record }) };
   } catch (error) {
+    if (ctx.cancel?.aborted === true) return { kind: 'cancelled' };
     if (ctx.release.aborted) return { kind: 'released' };
     return { kind: 'failed', error };
   } finally {
     clearTimeout(timer);
     ctx.release.removeEventListener('abort', onRelease);
+    ctx.cancel?.removeEventListener('abort', onCancel);
   }
 }
 

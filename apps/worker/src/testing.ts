@@ -7,7 +7,7 @@
 export { loadWorkerConfig, workerEnvSchema } from './config';
 
 /** A whole worker process with handlers of the caller's (faults' scripted worker, bench's workers). */
-export { runWorker } from './run-worker';
+export { runWorker, type RunningWorker } from './run-worker';
 
 /** The real handlers, built from the worker's config (bench runs the real watermark handler). */
 export { createHandlers } from './handlers/index';

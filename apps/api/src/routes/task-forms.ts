@@ -1,6 +1,6 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import type { z } from 'zod';
-import { TASK_TYPE_REGISTRY, TASK_TYPES, taskInputSchema, toFieldProblems, type FieldProblem, type TaskForm, type TaskType, type UploadKind } from '@offload/contracts';
+import { TASK_OPTION_FIELDS, TASK_TYPE_REGISTRY, TASK_TYPES, taskInputSchema, taskOptionsShape, toFieldProblems, type FieldProblem, type TaskForm, type TaskType, type UploadKind } from '@offload/contracts';
 import { needs } from '../access';
 import { acceptTask } from '../accept-task';
 import { coerceFormFields, formFieldKinds, type FormFieldKind } from '../form-fields';
@@ -60,6 +60,21 @@ function formPath(contentPath: string, form: TaskForm): string {
   return form.optionsAt !== '' && contentPath.startsWith(`${form.optionsAt}.`) ? contentPath.slice(form.optionsAt.length + 1) : contentPath;
 }
 
+/** How the task options' text fields are read (`delay_ms` as a number). */
+const OPTION_KINDS: Readonly<Record<string, FormFieldKind>> = formFieldKinds(taskOptionsShape);
+
+/** The text fields that are the task's options (run_at, delay_ms, priority, callback_url), and the rest: the content's. */
+function splitOptions(body: unknown): { options: Record<string, unknown>; rest: Record<string, unknown> } {
+  const fields = coerceFormFields(body, OPTION_KINDS);
+  const options: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(fields)) {
+    const into = (TASK_OPTION_FIELDS as readonly string[]).includes(name) ? options : rest;
+    Object.defineProperty(into, name, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return { options, rest };
+}
+
 /** One multipart route per task type with a form: upload the files, then accept the task. */
 function taskFormRoute(router: Router, taskType: TaskType, form: TaskForm, deps: TaskRoutesDeps & TaskFormLimits): void {
   const definition = TASK_TYPE_REGISTRY[taskType];
@@ -78,12 +93,13 @@ function taskFormRoute(router: Router, taskType: TaskType, form: TaskForm, deps:
       if (missing.length > 0) {
         throw validationProblem(missing.map((f) => ({ path: f.field, message: `multipart file field "${f.field}" is required`, code: 'invalid_type' })));
       }
-      const options = coerceFormFields(req.body, kinds);
+      const split = splitOptions(req.body);
+      const options = coerceFormFields(split.rest, kinds);
       // Not Object.assign: it would assign a field named __proto__ (dropping it) rather than copy it.
       const content: Record<string, unknown> = form.optionsAt === '' ? options : {};
       if (form.optionsAt !== '') setPath(content, form.optionsAt, options);
       // What makes two requests under one Idempotency-Key "the same": the options and the files' bytes.
-      const sameRequest: Record<string, unknown> = structuredClone(content);
+      const sameRequest: Record<string, unknown> = { ...structuredClone(content), ...split.options };
       for (const f of files) {
         const file = stored[f.field]?.[0];
         if (file === undefined) continue;
@@ -91,7 +107,7 @@ function taskFormRoute(router: Router, taskType: TaskType, form: TaskForm, deps:
         setPath(content, f.at, file.filename);
         setPath(sameRequest, f.at, file.sha256 ?? null);
       }
-      const parsed = taskInputSchema.safeParse({ task_type: taskType, content });
+      const parsed = taskInputSchema.safeParse({ task_type: taskType, content, ...split.options });
       if (!parsed.success) {
         const problems = toFieldProblems(parsed.error).map((p): FieldProblem => ({ ...p, path: formPath(p.path.replace(/^content\.?/, ''), form) }));
         throw validationProblem(problems);

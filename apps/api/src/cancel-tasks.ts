@@ -1,0 +1,86 @@
+import { CALLBACK_ROUTING_KEY, isTerminalStatus, taskCancelRequested, type TaskRecord, type TaskStatus, type Topology } from '@offload/contracts';
+import type { Publisher } from '@offload/broker';
+import type { ListRequest, Storage } from '@offload/storage';
+import type { Logger } from '@offload/telemetry';
+import { HttpProblem } from './http-errors';
+
+export interface CancelDeps {
+  storage: Pick<Storage, 'records' | 'schedule' | 'queries'>;
+  publisher: Publisher;
+  topology: Topology;
+}
+
+/** The statuses a cancel can still act on. */
+const LIVE: readonly TaskStatus[] = ['scheduled', 'queued', 'processing', 'retrying'];
+
+/**
+ * Cancels one task. A waiting one ends `cancelled` now (its scheduled message, if any, is
+ * forgotten; a message already queued is dropped unrun by the worker that gets it); a running one
+ * is marked, and its worker stops the run and ends it `cancelled`. Repeating a cancel answers with
+ * the record; a task that succeeded or failed is `409 task_finished`. Returns the record and
+ * whether this call moved it.
+ */
+export async function cancelTask(deps: CancelDeps, id: string, log: Logger): Promise<{ record: TaskRecord; moved: boolean }> {
+  const outcome = await deps.storage.records.update(id, (current) => taskCancelRequested(current, new Date()));
+  if (outcome.record === undefined) throw new HttpProblem('not_found', `no task with id ${id}`);
+  const record = outcome.record;
+  if (!outcome.applied) {
+    if (record.status === 'succeeded' || record.status === 'failed') {
+      throw new HttpProblem('task_finished', `task ${id} already ${record.status}; only a task that has not finished can be cancelled`);
+    }
+    return { record, moved: false };
+  }
+  if (record.status === 'cancelled') {
+    await deps.storage.schedule.remove([id]);
+    await announceEnd(deps, record, log);
+  }
+  log.info({ task_id: id, status: record.status }, record.status === 'cancelled' ? 'task cancelled' : 'task cancel requested: its worker stops the run');
+  return { record, moved: true };
+}
+
+/**
+ * A finished task with a webhook: its delivery is queued (the workers deliver it). Logged, not
+ * thrown, when the broker does not confirm: the cancel itself stands.
+ */
+async function announceEnd(deps: CancelDeps, record: TaskRecord, log: Logger): Promise<void> {
+  if (record.callback?.state !== 'pending' || !isTerminalStatus(record.status)) return;
+  try {
+    await deps.publisher.publish({
+      exchange: deps.topology.taskExchange,
+      routingKey: CALLBACK_ROUTING_KEY,
+      body: Buffer.from(JSON.stringify({ task_id: record.id })),
+      messageId: record.id,
+      type: CALLBACK_ROUTING_KEY,
+    });
+  } catch (err) {
+    log.warn({ err, task_id: record.id }, 'the webhook of a cancelled task could not be queued');
+  }
+}
+
+/**
+ * Cancels the caller's tasks that match `filter`, at most `max` of them (a page at a time, newest
+ * first). Only live tasks are looked at, so a repeat cancels nothing twice; `more` says the bound
+ * was reached and matching tasks may remain.
+ */
+export async function cancelMatching(deps: CancelDeps, filter: Omit<ListRequest, 'limit' | 'cursor'>, max: number, log: Logger): Promise<{ cancelled: number; more: boolean }> {
+  const statuses = (filter.statuses ?? LIVE).filter((s) => LIVE.includes(s));
+  if (statuses.length === 0) return { cancelled: 0, more: false };
+  let cancelled = 0;
+  let examined = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.storage.queries.list({ ...filter, statuses, limit: Math.min(200, max - examined), ...(cursor === undefined ? {} : { cursor }) });
+    for (const task of page.tasks) {
+      examined++;
+      if (isTerminalStatus(task.status)) continue;
+      const { moved } = await cancelTask(deps, task.id, log).catch((err: unknown) => {
+        // Finished between the listing and the cancel: nothing to do.
+        if (err instanceof HttpProblem && err.code === 'task_finished') return { moved: false };
+        throw err;
+      });
+      if (moved) cancelled++;
+    }
+    cursor = page.nextCursor;
+  } while (cursor !== undefined && examined < max);
+  return { cancelled, more: cursor !== undefined };
+}
