@@ -14,10 +14,12 @@ import { requestLog } from './request-log';
 import { healthRoutes } from './routes/health';
 import { statsRoutes } from './routes/stats';
 import { taskFormRoutes } from './routes/task-forms';
+import { taskEventRoutes } from './routes/task-events';
 import { taskListRoutes } from './routes/task-list';
 import { taskRoutes } from './routes/tasks';
 import { uploadRoutes } from './routes/uploads';
 import { workersRoutes } from './routes/workers';
+import { createTaskEventHub } from './task-event-hub';
 import { uploadSlots } from './upload-slots';
 
 export interface AppDeps {
@@ -40,7 +42,20 @@ export interface AppDeps {
   auth: AuthOptions;
   /** Limits and browser rules; each has a default. */
   guards?: Partial<Guards>;
+  /** GET /v1/tasks/:id/events; each has a default. */
+  events?: Partial<EventOptions>;
 }
+
+export interface EventOptions {
+  /** Time between two reads of a watched task's row. */
+  pollMs: number;
+  /** Event streams open at once in this process. */
+  maxStreams: number;
+  /** Time between two keep-alive comments on a stream. */
+  heartbeatMs: number;
+}
+
+const DEFAULT_EVENTS: EventOptions = { pollMs: 250, maxStreams: 1_000, heartbeatMs: 15_000 };
 
 export interface Guards {
   /** A key's rate when it sets none. */
@@ -102,6 +117,15 @@ export function createApp(deps: AppDeps): Express {
   app.use(taskFormRoutes({ ...submitDeps, uploadMaxBytes: deps.limits.uploadMaxBytes, datasetMaxBytes: deps.limits.datasetMaxBytes, uploadSlot }));
   app.use(taskListRoutes({ queries: deps.storage.queries }));
   app.use(taskRoutes(submitDeps));
+  const events = { ...DEFAULT_EVENTS, ...deps.events };
+  const hub = createTaskEventHub({
+    read: (id) => deps.storage.queries.recordVersion(id),
+    pollMs: events.pollMs,
+    maxWatchers: events.maxStreams,
+    ...(deps.isAccepting === undefined ? {} : { isAccepting: deps.isAccepting }),
+    onError: (err, id) => deps.logger.warn({ err, task_id: id }, 'reading a watched task failed; polling goes on'),
+  });
+  app.use(taskEventRoutes({ queries: deps.storage.queries, hub, retryMs: 2_000, heartbeatMs: events.heartbeatMs, retryAfterSeconds: submitDeps.retryAfterSeconds }));
   app.use(statsRoutes({ queries: deps.storage.queries, queueDepths: deps.queueDepths, topology: deps.topology }));
   app.use(workersRoutes({ workers: deps.storage.workers }));
   app.use((req, _res, next) => next(new HttpProblem('not_found', `no route for ${req.method} ${JSON.stringify(req.path.slice(0, 200))}`)));

@@ -72,6 +72,7 @@ async function main(): Promise<void> {
       corsOrigins: corsOrigins(config),
       metricsToken: config.METRICS_TOKEN,
     },
+    events: { pollMs: config.EVENTS_POLL_MS, maxStreams: config.EVENTS_MAX_STREAMS },
   });
   // Expired Idempotency-Keys answer as absent anyway; sweeping them only reclaims the space.
   const sweeper = setInterval(() => {

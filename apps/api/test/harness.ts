@@ -66,6 +66,8 @@ export interface HarnessOptions {
   auth?: 'keys' | 'off';
   /** Limits and browser rules for the app. */
   guards?: AppDeps['guards'];
+  /** GET /v1/tasks/:id/events: poll interval, stream cap, heartbeat. */
+  events?: AppDeps['events'];
 }
 
 /** The real app on a real broker (own queue prefix) and a temp DATA_DIR. */
@@ -112,6 +114,7 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
     ...(options.idempotencyTtlMs === undefined ? {} : { idempotencyTtlMs: options.idempotencyTtlMs }),
     auth: options.auth === 'keys' ? { mode: 'keys', keys: storage.keys } : { mode: 'off' },
     ...(options.guards === undefined ? {} : { guards: options.guards }),
+    ...(options.events === undefined ? {} : { events: options.events }),
   });
   let keyCount = 0;
   const createKey = async (key: Omit<NewApiKey, 'name'> & { name?: string }) =>

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   not_implemented: { status: 501, title: 'Not implemented', retryable: false },
   broker_unavailable: { status: 503, title: 'Task not accepted', retryable: true },
   store_unavailable: { status: 503, title: 'The record database is unavailable', retryable: true },
+  too_many_streams: { status: 503, title: 'The API process has the most event streams open it may (EVENTS_MAX_STREAMS)', retryable: true },
   internal_error: { status: 500, title: 'Internal error', retryable: true },
   // Task record errors
   not_accepted: { status: 503, title: 'The broker did not confirm the task; it was never run', retryable: true },
