@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TASK_TYPES, MAX_DELAY_MS, type TaskType } from '@offload/contracts';
 import { commonEnvShape, intVar, loadEnv } from '@offload/config';
 import { WORKER_TASK_TYPES } from './handlers/index';
+import { parseCallbackAllow } from './callbacks/callback-allow';
 import { checkSigningKeys, signingKeyVars } from './signing-config';
 
 /** RabbitMQ's default consumer_timeout: an unacked delivery older than this closes the channel. */
@@ -20,6 +21,21 @@ const taskTypesVar = z
     return [...new Set(names)] as TaskType[];
   })
   .describe('Task types (queues) this worker consumes, comma-separated');
+
+const callbackAllowVar = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    const parsed = parseCallbackAllow(value);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: `must be comma-separated host names, IP addresses or CIDRs: ${parsed.problems.join('; ')}` });
+      return z.NEVER;
+    }
+    return parsed.allow;
+  })
+  .describe(
+    'Webhooks (`callback_url`) may reach these hosts and addresses although they are loopback, private or link-local, and these hosts over http://: comma-separated host names, IP addresses and CIDRs (e.g. `hooks.internal,10.1.0.0/16`). Empty: https:// to public addresses only',
+  );
 
 /** The largest time limit a task type may have: below the broker's consumer_timeout. */
 const MAX_TIMEOUT_MS = BROKER_CONSUMER_TIMEOUT_MS - 60_000;
@@ -66,6 +82,14 @@ export const workerEnvSchema = z.object({
   ...taskTypeVars(),
   SHARP_CONCURRENCY: intVar('libvips threads per image (0: one per core)', 1, 0, 64),
   ...signingKeyVars,
+  CALLBACK_ALLOW: callbackAllowVar,
+  CALLBACK_TIMEOUT_MS: intVar('Time one webhook attempt gets (connect, send, response): longer counts as a failed attempt', 10_000, 100, 120_000),
+  CALLBACK_RETRY_FOR_MS: intVar(
+    'How long after its task finished a failing webhook is retried (backoff 1 s, 2 s, 4 s … 1 h); then its state is `failed`',
+    24 * 60 * 60 * 1000,
+    0,
+    30 * 24 * 60 * 60 * 1000,
+  ),
 });
 
 export type WorkerConfig = z.infer<typeof workerEnvSchema>;

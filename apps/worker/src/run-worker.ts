@@ -67,6 +67,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
     declareTopology: config.BROKER_DECLARE_TOPOLOGY,
     signer,
+    callbacks: { allow: config.CALLBACK_ALLOW, timeoutMs: config.CALLBACK_TIMEOUT_MS, retryForMs: config.CALLBACK_RETRY_FOR_MS },
     limits: (taskType) => ({ ...limits[taskType], baseDelayMs: config.RETRY_BASE_MS, maxDelayMs: config.RETRY_MAX_MS }),
     onFatal: (err) => {
       if (shuttingDown) return;

@@ -4,6 +4,8 @@ import type { MessageSigner, TaskType, Topology } from '@offload/contracts';
 import { createPublisher, createSubscriber, isIrrecoverableChannelError, type AmqpConnectionManager, type Subscriber } from '@offload/broker';
 import type { Storage } from '@offload/storage';
 import type { Logger, Metrics } from '@offload/telemetry';
+import { NOTHING_ALLOWED } from './callbacks/callback-allow';
+import { createCallbackDeliverer, type CallbackOptions } from './callbacks/deliver';
 import { createConsumer } from './consumer';
 import { createDeadLetterRecorder } from './dead-letter-recorder';
 import type { HandlerRegistry } from './handlers/handler';
@@ -42,6 +44,11 @@ export interface WorkerDeps {
    * dead-lettered unrun, and the copies the worker publishes are signed. @defaultValue none
    */
   signer?: MessageSigner | undefined;
+  /**
+   * Webhook delivery (CALLBACK_ALLOW, CALLBACK_TIMEOUT_MS, CALLBACK_RETRY_FOR_MS).
+   * @defaultValue https:// to public addresses only, 10 s per attempt, retried for 24 h
+   */
+  callbacks?: CallbackOptions;
 }
 
 export interface Worker {
@@ -54,7 +61,7 @@ export interface Worker {
   close(): Promise<void>;
 }
 
-/** Competing consumers for the configured task types plus the dead-letter recorder. */
+/** Competing consumers for the configured task types plus the dead-letter recorder and webhook delivery. */
 export function createWorker(deps: WorkerDeps): Worker {
   const log = deps.logger.child({ component: 'worker' });
   const onChannelError = (err: Error) => {
@@ -86,6 +93,24 @@ export function createWorker(deps: WorkerDeps): Worker {
     onChannelError,
     declareTopology: deps.declareTopology,
   });
+  const deliverCallback = createCallbackDeliverer({
+    records: deps.storage.records,
+    webhookSecrets: deps.storage.webhookSecrets,
+    publisher,
+    topology: deps.topology,
+    logger: deps.logger,
+    options: deps.callbacks ?? { allow: NOTHING_ALLOWED, timeoutMs: 10_000, retryForMs: 24 * 60 * 60 * 1000 },
+  });
+  const callbacks: Subscriber = createSubscriber({
+    manager: deps.manager,
+    topology: deps.topology,
+    logger: deps.logger,
+    queues: [deps.topology.callbackQueue],
+    prefetch: 8,
+    onDelivery: (d) => void deliverCallback(d),
+    onChannelError,
+    declareTopology: deps.declareTopology,
+  });
   const id = randomUUID();
   const heartbeat = createHeartbeat({
     workers: deps.storage.workers,
@@ -99,7 +124,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   return {
     id,
     async start() {
-      await Promise.all([publisher.waitForReady(), tasks.start(), deadLetters.start()]);
+      await Promise.all([publisher.waitForReady(), tasks.start(), deadLetters.start(), callbacks.start()]);
       await heartbeat.start();
       log.info({ worker_id: id, task_types: deps.taskTypes, concurrency: deps.concurrency, signing_key_id: deps.signer?.keyId ?? null }, 'worker consuming');
     },
@@ -107,11 +132,11 @@ export function createWorker(deps: WorkerDeps): Worker {
     close() {
       closing ??= (async () => {
         const steps: [string, () => Promise<unknown>][] = [
-          ['stop consuming', () => Promise.all([tasks.stopConsuming(), deadLetters.stopConsuming()])],
+          ['stop consuming', () => Promise.all([tasks.stopConsuming(), deadLetters.stopConsuming(), callbacks.stopConsuming()])],
           ['drain', () => consumer.drain(deps.shutdownGraceMs)],
           // It beats on through the drain, so a long drain never reads as a lost worker.
           ['remove heartbeat', () => heartbeat.stop()],
-          ['close subscribers', () => Promise.all([tasks.close(), deadLetters.close()])],
+          ['close subscribers', () => Promise.all([tasks.close(), deadLetters.close(), callbacks.close()])],
           ['close publisher', () => publisher.close()],
         ];
         for (const [name, step] of steps) {

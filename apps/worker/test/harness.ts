@@ -13,6 +13,7 @@ import { connectBroker, createPublisher, waitForBroker, type AmqpConnectionManag
 import { openStorage, type RecordStore, type Storage, type WorkerStore } from '@offload/storage';
 import { createLogger, createMetrics, type Logger, type Metrics } from '@offload/telemetry';
 import { TEST_AMQP_URL, deleteTestTopology, tempDataDir, uniquePrefix, waitUntil } from '@offload/test-support';
+import type { CallbackOptions } from '../src/callbacks/deliver';
 import type { HandlerRegistry } from '../src/handlers/handler';
 import { createWorker, type Worker } from '../src/worker';
 
@@ -34,6 +35,8 @@ export interface WorkerHarnessOptions {
   logger?: Logger;
   /** The worker's signing keys. @defaultValue none: messages unchecked */
   signer?: MessageSigner;
+  /** Webhook delivery. @defaultValue the worker's (https:// to public addresses only) */
+  callbacks?: CallbackOptions;
 }
 
 export interface WorkerHarness {
@@ -96,6 +99,7 @@ export async function createWorkerHarness(options: WorkerHarnessOptions): Promis
         ...(o.settleRetryDelayMs === undefined ? {} : { settleRetryDelayMs: o.settleRetryDelayMs }),
         ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
         signer: o.signer,
+        ...(o.callbacks === undefined ? {} : { callbacks: o.callbacks }),
         limits: () => ({ timeoutMs: o.timeoutMs ?? 30_000, maxAttempts: o.maxAttempts ?? 3, baseDelayMs: 200, maxDelayMs: 1_000 }),
       });
       await worker.start();
