@@ -7,6 +7,7 @@ import {
   taskRedriveFailed,
   taskRedriven,
   taskUploads,
+  workRoutingKey,
   type TaskError,
   type TaskPayload,
   type TaskRecord,
@@ -147,7 +148,7 @@ async function publishAgain(deps: RedriveDeps, entry: DeadLetterEntry, payload: 
   const traceparent = entry.headers.traceparent;
   await deps.publisher.publish({
     exchange: deps.topology.taskExchange,
-    routingKey: payload.task_type,
+    routingKey: workRoutingKey(payload.task_type, payload.priority),
     body: Buffer.from(JSON.stringify({ ...original, retry_count: 0 })),
     messageId: payload.id,
     type: payload.task_type,
