@@ -5,11 +5,11 @@ import { defineWorkerTaskType, type TaskHandler } from './handler';
 
 /** Thin adapter: read the uploads, run the sharp pipeline, store the output under its task id. */
 export function watermarkHandler(limits: WatermarkLimits): TaskHandler<'watermark'> {
-  return async (content, { taskId, storage, signal, log }) => {
+  return async (content, { taskId, storage, signal, progress, log }) => {
     const image = await storage.blobs.read(content.image);
     const logo = content.watermark.logo === undefined ? undefined : await storage.blobs.read(content.watermark.logo);
     signal.throwIfAborted();
-    const output = await renderWatermark({ image, ...(logo ? { logo } : {}), options: content.watermark, limits, signal });
+    const output = await renderWatermark({ image, ...(logo ? { logo } : {}), options: content.watermark, limits, signal, onProgress: progress });
     const key = outputKey(taskId, output.format === 'jpeg' ? 'jpg' : output.format);
     const { bytes } = await storage.blobs.put(key, output.data);
     log.debug({ output_key: key, bytes, width: output.width, height: output.height, pages: output.pages }, 'watermark stored');

@@ -131,4 +131,11 @@ describe('renderWatermark output', () => {
     expect({ width: pixels.width, height: pixels.height }).toEqual({ width: 120, height: 90 });
     expect([...pixels.data.subarray(0, 3)]).toEqual([255, 0, 0]);
   });
+
+  it('reports rising progress at each step of an animated GIF, before the output is stored', async () => {
+    const fractions: number[] = [];
+    const image = await animatedImage(120, 90, COLOURS, 'gif');
+    await renderWatermark({ image, options: watermarkOptions({ text: 'Mark' }), limits: LIMITS, onProgress: (f) => fractions.push(f) });
+    expect(fractions).toEqual([0.1, 0.25, 0.9]);
+  });
 });

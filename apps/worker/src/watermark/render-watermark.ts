@@ -24,6 +24,12 @@ export interface RenderWatermarkInput {
   options: WatermarkOptions;
   limits: WatermarkLimits;
   signal?: AbortSignal;
+  /**
+   * Told the fraction done (0–1) after each step. sharp decodes, composites and encodes every
+   * frame of an animated image in one pipeline call, so there is no per-frame count to report:
+   * the steps are the image probed, the mark drawn, the output encoded.
+   */
+  onProgress?: (fraction: number) => void;
 }
 
 export interface RenderWatermarkOutput {
@@ -103,9 +109,12 @@ export async function renderWatermark(input: RenderWatermarkInput): Promise<Rend
     ? { width: probe.width, height: probe.height }
     : { width: probe.orientedWidth, height: probe.orientedHeight };
 
+  input.onProgress?.(0.1);
+
   const request: OverlayRequest = { options, logo: input.logo, frame, pages, limitInputPixels: limits.limitInputPixels };
   const overlays = await overlayCache.get(overlayKey(request), () => drawOverlays(request));
   signal?.throwIfAborted();
+  input.onProgress?.(0.25);
 
   const decode = decodeOptions({
     limitInputPixels: limits.limitInputPixels,
@@ -126,5 +135,6 @@ export async function renderWatermark(input: RenderWatermarkInput): Promise<Rend
     throw await translateDecodeFailure(err, image, decode, 'image');
   }
   signal?.throwIfAborted();
+  input.onProgress?.(0.9);
   return { data, format: plan.format, contentType: plan.contentType, width: frame.width, height: frame.height, pages };
 }
