@@ -18,6 +18,7 @@ import { taskEventRoutes } from './routes/task-events';
 import { taskListRoutes } from './routes/task-list';
 import { taskRoutes } from './routes/tasks';
 import { uploadRoutes } from './routes/uploads';
+import { webhookRoutes } from './routes/webhooks';
 import { workersRoutes } from './routes/workers';
 import { createTaskEventHub } from './task-event-hub';
 import { uploadSlots } from './upload-slots';
@@ -128,6 +129,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(taskEventRoutes({ queries: deps.storage.queries, hub, retryMs: 2_000, heartbeatMs: events.heartbeatMs, retryAfterSeconds: submitDeps.retryAfterSeconds }));
   app.use(statsRoutes({ queries: deps.storage.queries, queueDepths: deps.queueDepths, topology: deps.topology }));
   app.use(workersRoutes({ workers: deps.storage.workers }));
+  app.use(webhookRoutes({ webhookSecrets: deps.storage.webhookSecrets }));
   app.use((req, _res, next) => next(new HttpProblem('not_found', `no route for ${req.method} ${JSON.stringify(req.path.slice(0, 200))}`)));
   app.use(problemHandler());
   return app;
