@@ -20,7 +20,7 @@ describe('task lifecycle: cancel, schedule, priority', () => {
   const aborted = new Set<string>();
   /** Ids that failed their first attempt. */
   const failedOnce = new Set<string>();
-  let workers: RunningWorker[] = [];
+  const workers: RunningWorker[] = [];
 
   /** What a task does is in its first row: `mode` fail-first (retryably), hold (until aborted), or nothing. */
   const handler: TaskHandler<'analysis'> = async (content, { taskId, storage, signal }) => {
