@@ -1,4 +1,6 @@
-import type { TaskRecord, TaskResultRef } from '@offload/contracts';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { verifyWebhook, type TaskRecord, type TaskResultRef } from '@offload/contracts';
 import { loadWorkerConfig, runWorker, type RunningWorker, type TaskHandler } from '@offload/worker/testing';
 import { TEST_AMQP_URL, deleteTestTopology, tempDataDir, uniquePrefix, waitUntil } from '@offload/test-support';
 import { API_ENTRY, freePort, startNode, waitForHttp, type RunningProcess } from './processes';
@@ -46,7 +48,17 @@ describe('task lifecycle: cancel, schedule, priority', () => {
   }
 
   async function startWorker(concurrency = 2): Promise<RunningWorker> {
-    const config = loadWorkerConfig({ ...env, LOG_LEVEL: 'silent', WORKER_HTTP_PORT: '0', WORKER_TASK_TYPES: 'analysis', WORKER_CONCURRENCY: String(concurrency), RETRY_BASE_MS: '1500', RETRY_MAX_MS: '1500' });
+    const config = loadWorkerConfig({
+      ...env,
+      LOG_LEVEL: 'silent',
+      WORKER_HTTP_PORT: '0',
+      WORKER_TASK_TYPES: 'analysis',
+      WORKER_CONCURRENCY: String(concurrency),
+      RETRY_BASE_MS: '1500',
+      RETRY_MAX_MS: '1500',
+      // The test's webhook receiver listens on loopback, refused unless named here.
+      CALLBACK_ALLOW: '127.0.0.1',
+    });
     const running = await runWorker({ config, name: 'e2e-lifecycle-worker', handlers: { analysis: handler }, taskTypes: ['analysis'], healthHost: '127.0.0.1' });
     workers.push(running);
     return running;
@@ -199,4 +211,51 @@ describe('task lifecycle: cancel, schedule, priority', () => {
     const ran = started.length - before;
     expect(ran).toBeLessThan(backlog / 2);
   }, 120_000);
+
+  describe('webhooks of tasks that end', () => {
+    let server: Server;
+    let origin: string;
+    const received: { path: string; headers: IncomingHttpHeaders; body: string }[] = [];
+
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          received.push({ path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+          res.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    const secret = async (): Promise<string> => ((await (await fetch(`${base}/v1/webhooks/secret`)).json()) as { secret: string }).secret;
+    const delivered = (path: string) => waitUntil(async () => received.find((r) => r.path === path), { description: `a webhook on ${path}`, timeoutMs: 30_000 });
+
+    it('POSTs the signed final record when a run succeeds, and records the delivery', async () => {
+      await startWorker();
+      const { body } = await submit({ callback_url: `${origin}/done` });
+      const hook = await delivered('/done');
+      const sent = JSON.parse(hook.body) as TaskRecord;
+      expect(sent).toMatchObject({ id: body.id, status: 'succeeded' });
+      const headers = hook.headers as Record<string, string>;
+      expect(headers['webhook-id']).toBeDefined();
+      expect(await verifyWebhook({ secret: await secret(), headers, body: hook.body, nowS: Math.floor(Date.now() / 1000) })).toEqual({ ok: true });
+      const after = await waitUntil(async () => {
+        const r = await record(body.id);
+        return r.callback?.state === 'delivered' ? r : undefined;
+      }, { description: 'the delivery on the record' });
+      expect(after.callback?.attempts.map((a) => a.status_code)).toEqual([204]);
+    });
+
+    it('POSTs the record of a queued task a client cancelled', async () => {
+      const { body } = await submit({ callback_url: `${origin}/cancelled`, delay_ms: 600_000 });
+      await cancel(body.id);
+      await startWorker();
+      const hook = await delivered('/cancelled');
+      expect(JSON.parse(hook.body)).toMatchObject({ id: body.id, status: 'cancelled' });
+    });
+  });
 });

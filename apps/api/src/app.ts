@@ -16,6 +16,7 @@ import { statsRoutes } from './routes/stats';
 import { taskFormRoutes } from './routes/task-forms';
 import { taskEventRoutes } from './routes/task-events';
 import { taskListRoutes } from './routes/task-list';
+import { taskCancelRoutes } from './routes/task-cancel';
 import { taskRoutes } from './routes/tasks';
 import { uploadRoutes } from './routes/uploads';
 import { webhookRoutes } from './routes/webhooks';
@@ -45,6 +46,10 @@ export interface AppDeps {
   guards?: Partial<Guards>;
   /** GET /v1/tasks/:id/events; each has a default. */
   events?: Partial<EventOptions>;
+  /** Tasks one bulk cancel cancels at most. @defaultValue 1 000 */
+  bulkCancelMax?: number;
+  /** Told of each task scheduled (its due time in ms): the scheduler wakes for it. */
+  onScheduled?: (dueMs: number) => void;
 }
 
 export interface EventOptions {
@@ -95,6 +100,7 @@ export function createApp(deps: AppDeps): Express {
     jsonBodyMaxBytes: deps.limits.jsonBodyMaxBytes,
     idempotencyTtlMs: deps.idempotencyTtlMs ?? 24 * 60 * 60 * 1000,
     tenantMaxActiveTasks: guards.tenantMaxActiveTasks,
+    ...(deps.onScheduled === undefined ? {} : { onScheduled: deps.onScheduled }),
   };
   app.use(
     healthRoutes({
@@ -117,6 +123,15 @@ export function createApp(deps: AppDeps): Express {
   app.use(uploadRoutes({ storage: deps.storage, uploadMaxBytes: deps.limits.uploadMaxBytes, uploadSlot }));
   app.use(taskFormRoutes({ ...submitDeps, uploadMaxBytes: deps.limits.uploadMaxBytes, datasetMaxBytes: deps.limits.datasetMaxBytes, uploadSlot }));
   app.use(taskListRoutes({ queries: deps.storage.queries }));
+  app.use(
+    taskCancelRoutes({
+      storage: deps.storage,
+      publisher: deps.publisher,
+      topology: deps.topology,
+      jsonBodyMaxBytes: deps.limits.jsonBodyMaxBytes,
+      bulkCancelMax: deps.bulkCancelMax ?? 1_000,
+    }),
+  );
   app.use(taskRoutes(submitDeps));
   const events = { ...DEFAULT_EVENTS, ...deps.events };
   const hub = createTaskEventHub({

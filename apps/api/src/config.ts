@@ -30,7 +30,14 @@ export const apiEnvSchema = z.object({
     .describe('An admin key (from a Secret) the API makes sure exists at start, named `admin`; without it, an empty key store gets a new admin key, printed once'),
   RATE_LIMIT_RPS: z.coerce.number().positive().max(1_000_000).default(50).describe('Requests per second an API key may make, on average, across every API process (a key may set its own)'),
   RATE_LIMIT_BURST: intVar('Requests an API key may make at once above its rate (a key may set its own)', 100, 1, 1_000_000),
-  TENANT_MAX_ACTIVE_TASKS: intVar('Tasks one tenant may have queued, processing or retrying; a submit above it gets 429 tenant_queue_full', 10_000, 1, 100_000_000),
+  TENANT_MAX_ACTIVE_TASKS: intVar('Tasks one tenant may have scheduled, queued, processing or retrying; a submit above it gets 429 tenant_queue_full', 10_000, 1, 100_000_000),
+  SCHEDULER_MAX_SLEEP_MS: intVar(
+    'Longest pause (ms) between two looks at the schedule: how late a task that another API process scheduled may start (a task scheduled here wakes this process on time)',
+    500,
+    50,
+    60_000,
+  ),
+  BULK_CANCEL_MAX: intVar('Tasks one POST /v1/tasks/cancel cancels at most; the answer says when more match', 1_000, 1, 100_000),
   UPLOADS_PER_KEY_MAX: intVar('Uploads one API key may have in progress at once on one API process (429 too_many_uploads above)', 4, 1, 10_000),
   CORS_ORIGINS: z
     .string()

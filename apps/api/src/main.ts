@@ -5,6 +5,7 @@ import { openStorage, RecordStoreUnreachableError, startRetentionSweeps } from '
 import { createLogger, createMetrics, logProcessWarnings } from '@offload/telemetry';
 import { createAfterResponse } from './after-response';
 import { createApp } from './app';
+import { createScheduler } from './scheduler';
 import { ensureAdminKey, reportAccess } from './admin-key';
 import { corsOrigins, loadApiConfig } from './config';
 import { closeServer } from './close-server';
@@ -53,7 +54,10 @@ async function main(): Promise<void> {
   const afterResponse = createAfterResponse(logger);
   const adminKey = config.AUTH === 'on' ? await ensureAdminKey(storage.keys, config.ADMIN_API_KEY) : undefined;
   let accepting = true;
+  const scheduler = createScheduler({ storage, publisher, exchange: topology.taskExchange, logger, maxSleepMs: config.SCHEDULER_MAX_SLEEP_MS });
   const app = createApp({
+    onScheduled: (dueMs) => scheduler.scheduled(dueMs),
+    bulkCancelMax: config.BULK_CANCEL_MAX,
     publisher,
     storage,
     topology,
@@ -100,6 +104,7 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   logger.info({ port, auth: config.AUTH }, 'offload API listening');
   reportAccess(logger, config.AUTH, adminKey, port);
+  scheduler.start();
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (signal: string) => {
@@ -112,6 +117,7 @@ async function main(): Promise<void> {
         ['http', () => closeServer(server, Math.max(0, deadline - Date.now()))],
         ['after-response', () => afterResponse.drain(Math.max(0, deadline - Date.now()))],
         ['retention', () => retention.stop()],
+        ['scheduler', () => scheduler.stop()],
         ['publisher', () => publisher.close()],
         ['broker', () => manager.close()],
         ['storage', () => storage.close()],

@@ -6,6 +6,7 @@ import type { Storage } from '@offload/storage';
 import type { Logger, Metrics } from '@offload/telemetry';
 import { NOTHING_ALLOWED } from './callbacks/callback-allow';
 import { createCallbackDeliverer, type CallbackOptions } from './callbacks/deliver';
+import { createCallbackAnnouncer } from './callbacks/announce';
 import { createConsumer } from './consumer';
 import { createDeadLetterRecorder } from './dead-letter-recorder';
 import type { HandlerRegistry } from './handlers/handler';
@@ -69,14 +70,14 @@ export function createWorker(deps: WorkerDeps): Worker {
   };
   const publisher = createPublisher({ manager: deps.manager, topology: deps.topology, logger: deps.logger, publishTimeoutMs: deps.publishTimeoutMs, declareTopology: deps.declareTopology, sign: deps.signer });
   const keeper = createTaskRecordKeeper({ records: deps.storage.records, maxLostRuns: deps.maxDeliveries });
-  const consumer = createConsumer({ ...deps, publisher, keeper });
+  const consumer = createConsumer({ ...deps, publisher, keeper, announce: createCallbackAnnouncer({ publisher, topology: deps.topology, logger: deps.logger }) });
   const missing = deps.taskTypes.filter((t) => deps.handlers[t] === undefined);
   if (missing.length > 0) throw new Error(`no handler for task type(s) ${missing.join(', ')}`);
   const tasks: Subscriber = createSubscriber({
     manager: deps.manager,
     topology: deps.topology,
     logger: deps.logger,
-    queues: deps.taskTypes.map((t) => deps.topology.workQueues[t]),
+    queues: deps.taskTypes.flatMap((t) => [deps.topology.highWorkQueues[t], deps.topology.workQueues[t]]),
     prefetch: deps.concurrency,
     onDelivery: (d) => consumer.onDelivery(d),
     onChannelError,
@@ -133,7 +134,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       closing ??= (async () => {
         const steps: [string, () => Promise<unknown>][] = [
           ['stop consuming', () => Promise.all([tasks.stopConsuming(), deadLetters.stopConsuming(), callbacks.stopConsuming()])],
-          ['drain', () => consumer.drain(deps.shutdownGraceMs)],
+          ['drain', () => consumer.drain(deps.shutdownGraceMs).finally(() => consumer.close())],
           // It beats on through the drain, so a long drain never reads as a lost worker.
           ['remove heartbeat', () => heartbeat.stop()],
           ['close subscribers', () => Promise.all([tasks.close(), deadLetters.close(), callbacks.close()])],
