@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { taskRecordSchema, type TaskRecord } from '@offload/contracts';
-import { connectEventStream, type EventStreamClient } from '@offload/test-support';
+import { connectEventStream, waitUntil, type EventStreamClient } from '@offload/test-support';
 import { createHttpServer } from '../src/http-server';
 import { createApiHarness, type ApiHarness } from './harness';
 
@@ -16,7 +16,7 @@ describe('GET /v1/tasks/:id/events', () => {
   const open: EventStreamClient[] = [];
 
   beforeAll(async () => {
-    harness = await createApiHarness({ auth: 'keys', events: { pollMs: 20, maxStreams: 3 } });
+    harness = await createApiHarness({ auth: 'keys', events: { pollMs: 20, maxStreams: 3, heartbeatMs: 1_500 } });
     acme = await harness.createKey({ tenant: 'acme', scopes: ['tasks:read'] });
     globex = await harness.createKey({ tenant: 'globex', scopes: ['tasks:read'] });
     // Short request bounds: a stream must outlive them (see routes/task-events.ts).
@@ -85,6 +85,21 @@ describe('GET /v1/tasks/:id/events', () => {
     await expect(client.next(2_000)).rejects.toThrow('no event');
     await move(id, { status: 'cancelled', finished_at: new Date().toISOString() });
     expect((await client.rest()).map((e) => recordOf(e.data).status)).toEqual(['cancelled']);
+  });
+
+  it('keeps a quiet stream alive with comment lines', async () => {
+    const id = await newTask();
+    const client = await connect(id);
+    await client.next();
+    await waitUntil(
+      async () => {
+        // Reading is what takes the comments in; no event comes meanwhile.
+        await client.next(200).catch(() => undefined);
+        return client.comments.includes('keep-alive');
+      },
+      { timeoutMs: 10_000, description: 'a keep-alive comment' },
+    );
+    client.close();
   });
 
   it('resumes after Last-Event-ID without repeats, and sends the current record at once when it is newer', async () => {
