@@ -63,7 +63,7 @@ describe('hostile identifiers', () => {
   });
 
   describe('task ids in the path', () => {
-    const routes = (segment: string) => [`/v1/tasks/${segment}`, `/v1/tasks/${segment}/result`, `/v1/tasks/${segment}/outputs/w16`];
+    const routes = (segment: string) => [`/v1/tasks/${segment}`, `/v1/tasks/${segment}/result`, `/v1/tasks/${segment}/outputs/w16`, `/v1/tasks/${segment}/events`];
 
     it.each(NOT_FOUND_SEGMENTS)('answers 404 not_found to %s, with a short detail', async (_what, segment) => {
       for (const route of routes(segment)) {
