@@ -1,5 +1,5 @@
-import { CALLBACK_ROUTING_KEY, isTerminalStatus, taskCancelRequested, type TaskRecord, type TaskStatus, type Topology } from '@offload/contracts';
-import type { Publisher } from '@offload/broker';
+import { isTerminalStatus, taskCancelRequested, type TaskRecord, type TaskStatus, type Topology } from '@offload/contracts';
+import { createCallbackAnnouncer, type Publisher } from '@offload/broker';
 import type { ListRequest, Storage } from '@offload/storage';
 import type { Logger } from '@offload/telemetry';
 import { HttpProblem } from './http-errors';
@@ -39,19 +39,12 @@ export async function cancelTask(deps: CancelDeps, id: string, log: Logger): Pro
 }
 
 /**
- * A finished task with a webhook: its delivery is queued (the workers deliver it). Logged, not
- * thrown, when the broker does not confirm: the cancel itself stands.
+ * Queues the webhook of a task this call cancelled (the workers deliver it). Logged, not thrown,
+ * when the broker does not confirm: the cancel itself stands.
  */
 async function announceEnd(deps: CancelDeps, record: TaskRecord, log: Logger): Promise<void> {
-  if (record.callback?.state !== 'pending' || !isTerminalStatus(record.status)) return;
   try {
-    await deps.publisher.publish({
-      exchange: deps.topology.taskExchange,
-      routingKey: CALLBACK_ROUTING_KEY,
-      body: Buffer.from(JSON.stringify({ task_id: record.id })),
-      messageId: record.id,
-      type: CALLBACK_ROUTING_KEY,
-    });
+    await createCallbackAnnouncer({ publisher: deps.publisher, topology: deps.topology, logger: log })(record);
   } catch (err) {
     log.warn({ err, task_id: record.id }, 'the webhook of a cancelled task could not be queued');
   }

@@ -41,11 +41,11 @@ describe('POST /v1/tasks with bad input', () => {
   it('answers 422 with one error per field when unknown fields appear at every level', async () => {
     const res = await post({
       task_type: 'watermark',
-      priority: 'high',
+      urgency: 'high',
       content: { image: imageKey, callback: 'http://example.test', watermark: { text: 'x', colour: 'red', font: 'serif' } },
     });
     const body = expectProblem(res, 422, 'validation_failed');
-    expect(errorPaths(body)).toEqual(['content.callback', 'content.watermark.colour', 'content.watermark.font', 'priority']);
+    expect(errorPaths(body)).toEqual(['content.callback', 'content.watermark.colour', 'content.watermark.font', 'urgency']);
     for (const error of body.errors ?? []) expect(error.code).toBe('unrecognized_keys');
   });
 

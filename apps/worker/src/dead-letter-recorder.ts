@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isErrorCode, type ErrorCode } from '@offload/contracts';
-import type { Delivery } from '@offload/broker';
+import type { AnnounceCallback, Delivery } from '@offload/broker';
 import type { Logger } from '@offload/telemetry';
 import { DEAD_LETTER_HEADERS } from './dead-letter';
 import type { TaskRecordKeeper } from './task-record-keeper';
@@ -35,9 +35,10 @@ export function deadLetterReason(headers: Readonly<Record<string, unknown>>): { 
 
 /**
  * Consumes the copy of each dead letter and marks its record `failed`, so a task the broker
- * dead-lettered on its own (delivery limit) never stays `processing`. Idempotent.
+ * dead-lettered on its own (delivery limit) never stays `processing`, and queues its webhook.
+ * Idempotent.
  */
-export function createDeadLetterRecorder(keeper: TaskRecordKeeper, logger: Logger) {
+export function createDeadLetterRecorder(keeper: TaskRecordKeeper, logger: Logger, announce?: AnnounceCallback) {
   return async (delivery: Delivery): Promise<void> => {
     const id = delivery.messageId;
     if (id === undefined || !z.uuid().safeParse(id).success) {
@@ -49,7 +50,10 @@ export function createDeadLetterRecorder(keeper: TaskRecordKeeper, logger: Logge
       // A task re-driven after this dead letter was made is queued again: the event is stale.
       const at = deadLetteredAtMs(delivery.headers);
       const moved = await keeper.deadLettered(id, { code, message }, at === undefined ? undefined : new Date(at));
-      if (moved) logger.error({ task_id: id, code }, 'task failed: dead-lettered');
+      if (moved !== undefined) {
+        logger.error({ task_id: id, code }, 'task failed: dead-lettered');
+        await announce?.(moved);
+      }
       delivery.ack();
     } catch (err) {
       logger.warn({ err, task_id: id }, 'could not record a dead letter; will retry');

@@ -85,8 +85,8 @@ describe('createTaskRecordKeeper', () => {
 
   it('leaves a record re-driven after the dead letter was made, and fails one queued before it', async () => {
     await seed({ updated_at: NOW.toISOString() });
-    await expect(keeper.deadLettered(id, { code: 'corrupt_image', message: 'x' }, new Date(CREATED))).resolves.toBe(false);
-    await expect(keeper.deadLettered(id, { code: 'corrupt_image', message: 'x' }, NOW)).resolves.toBe(true);
+    await expect(keeper.deadLettered(id, { code: 'corrupt_image', message: 'x' }, new Date(CREATED))).resolves.toBeUndefined();
+    await expect(keeper.deadLettered(id, { code: 'corrupt_image', message: 'x' }, NOW)).resolves.toMatchObject({ status: 'failed' });
     expect((await storage.records.get(id))?.status).toBe('failed');
   });
 

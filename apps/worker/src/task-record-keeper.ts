@@ -55,9 +55,9 @@ export interface TaskRecordKeeper {
   runCancelled(taskId: string): Promise<TaskRecord | undefined>;
   /**
    * A dead letter was seen (possibly one the broker made on its own). A record queued after
-   * `deadLetteredAt` was re-driven since and stays as it is. True when the record moved.
+   * `deadLetteredAt` was re-driven since and stays as it is. The record when it moved.
    */
-  deadLettered(taskId: string, error: TaskError, deadLetteredAt?: Date): Promise<boolean>;
+  deadLettered(taskId: string, error: TaskError, deadLetteredAt?: Date): Promise<TaskRecord | undefined>;
   /** A graceful shutdown released the running task: it goes back to `queued` (or ends cancelled). */
   released(taskId: string): Promise<TaskRecord | undefined>;
 }
@@ -121,7 +121,7 @@ export function createTaskRecordKeeper(options: TaskRecordKeeperOptions): TaskRe
     },
     async deadLettered(taskId, error, deadLetteredAt) {
       const outcome = await records.update(taskId, (current) => taskFailed(current, now(), error, deadLetteredAt));
-      return outcome.applied;
+      return outcome.applied ? outcome.record : undefined;
     },
     async released(taskId) {
       return (await records.update(taskId, (current) => taskReleased(current, now()))).record;

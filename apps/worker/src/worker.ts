@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { MessageSigner, TaskType, Topology } from '@offload/contracts';
-import { createPublisher, createSubscriber, isIrrecoverableChannelError, type AmqpConnectionManager, type Subscriber } from '@offload/broker';
+import { createCallbackAnnouncer, createPublisher, createSubscriber, isIrrecoverableChannelError, type AmqpConnectionManager, type Subscriber } from '@offload/broker';
 import type { Storage } from '@offload/storage';
 import type { Logger, Metrics } from '@offload/telemetry';
 import { NOTHING_ALLOWED } from './callbacks/callback-allow';
 import { createCallbackDeliverer, type CallbackOptions } from './callbacks/deliver';
-import { createCallbackAnnouncer } from './callbacks/announce';
 import { createConsumer } from './consumer';
 import { createDeadLetterRecorder } from './dead-letter-recorder';
 import type { HandlerRegistry } from './handlers/handler';
@@ -70,7 +69,8 @@ export function createWorker(deps: WorkerDeps): Worker {
   };
   const publisher = createPublisher({ manager: deps.manager, topology: deps.topology, logger: deps.logger, publishTimeoutMs: deps.publishTimeoutMs, declareTopology: deps.declareTopology, sign: deps.signer });
   const keeper = createTaskRecordKeeper({ records: deps.storage.records, maxLostRuns: deps.maxDeliveries });
-  const consumer = createConsumer({ ...deps, publisher, keeper, announce: createCallbackAnnouncer({ publisher, topology: deps.topology, logger: deps.logger }) });
+  const announce = createCallbackAnnouncer({ publisher, topology: deps.topology, logger: deps.logger });
+  const consumer = createConsumer({ ...deps, publisher, keeper, announce });
   const missing = deps.taskTypes.filter((t) => deps.handlers[t] === undefined);
   if (missing.length > 0) throw new Error(`no handler for task type(s) ${missing.join(', ')}`);
   const tasks: Subscriber = createSubscriber({
@@ -83,7 +83,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     onChannelError,
     declareTopology: deps.declareTopology,
   });
-  const recordDeadLetter = createDeadLetterRecorder(keeper, log);
+  const recordDeadLetter = createDeadLetterRecorder(keeper, log, announce);
   const deadLetters: Subscriber = createSubscriber({
     manager: deps.manager,
     topology: deps.topology,

@@ -3,7 +3,7 @@ import { verifyWebhook, type TaskRecord } from '@offload/contracts';
 import { createLogger } from '@offload/telemetry';
 import { waitUntil } from '@offload/test-support';
 import { parseCallbackAllow, type CallbackAllow } from '../src/callbacks/callback-allow';
-import { createCallbackAnnouncer, type AnnounceCallback } from '../src/callbacks/announce';
+import { createCallbackAnnouncer, type AnnounceCallback } from '@offload/broker';
 import { createWorkerHarness, type WorkerHarness } from './harness';
 import { scriptedHandler } from './scripted-handler';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';

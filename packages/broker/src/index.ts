@@ -1,6 +1,7 @@
 export { connectBroker, openBrokerConnection, waitForBroker, brokerFailureMessage, redactUrl, reconnectDelayMs, type AmqpConnectionManager, type BrokerConnectionOptions } from './connect';
 export { assertTopology, deleteTopology } from './assert-topology';
 export { awaitTopology, missingTopology, type AwaitTopologyOptions } from './await-topology';
+export { createCallbackAnnouncer, CALLBACK_MESSAGE_TYPE, type AnnounceCallback, type CallbackAnnouncerDeps } from './callback-announcer';
 export { createPublisher, type Publisher, type PublisherOptions, type PublishMessage } from './publisher';
 export {
   openDeadLetterQueue,

@@ -10,10 +10,9 @@ import {
   type TaskRecord,
   type Topology,
 } from '@offload/contracts';
-import type { Delivery, Publisher } from '@offload/broker';
+import { CALLBACK_MESSAGE_TYPE, type Delivery, type Publisher } from '@offload/broker';
 import type { RecordStore, WebhookSecretStore } from '@offload/storage';
 import type { Logger } from '@offload/telemetry';
-import { CALLBACK_MESSAGE_TYPE } from './announce';
 import type { CallbackAllow } from './callback-allow';
 import { nextCallbackAttempt } from './callback-backoff';
 import { CallbackRefusedError, checkWebhookTarget, resolveWithDns, type ResolveHost } from './outbound-guard';

@@ -1,5 +1,5 @@
 import { CALLBACK_ROUTING_KEY, encodeCallbackDelivery, isTerminalStatus, type TaskRecord, type Topology } from '@offload/contracts';
-import type { Publisher } from '@offload/broker';
+import type { Publisher } from './publisher';
 import type { Logger } from '@offload/telemetry';
 
 export interface CallbackAnnouncerDeps {
