@@ -467,7 +467,10 @@ describe('deploy/k8s', () => {
       return metadata.useRegex === 'true' ? new RegExp(name) : new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
     });
     const counted = (queue: string) => patterns.some((p) => p.test(queue));
-    for (const type of consumed) expect(counted(topology.workQueues[type as keyof typeof topology.workQueues])).toBe(true);
+    for (const type of consumed) {
+      expect(counted(topology.workQueues[type as keyof typeof topology.workQueues])).toBe(true);
+      expect(counted(topology.highWorkQueues[type as keyof typeof topology.highWorkQueues])).toBe(true);
+    }
     for (const queue of topology.queues.filter((q) => q.role !== 'work')) expect(counted(queue.name)).toBe(false);
   });
 
