@@ -8,9 +8,11 @@
 // adds), one child process consumes (prefetch / concurrency 50) and reports over IPC when each
 // task is settled (offload: acked after its records are stored; raw: acked; BullMQ: completed).
 // tasks/s = N ÷ (first publish → last task settled). Latency = publish → handler start.
+// With SQLite, offload also runs a side that publishes the same tasks at priority `high` (routing
+// key `watermark.high`, so through the type's high work queue), to the same worker process.
 import { join } from 'node:path';
 import amqplib from 'amqplib';
-import { buildTopology } from '@offload/contracts';
+import { buildTopology, workRoutingKey, type TaskPriority } from '@offload/contracts';
 import { connectBroker, createPublisher, waitForBroker } from '@offload/broker';
 import { createLogger } from '@offload/telemetry';
 import { deleteTestTopology } from '@offload/test-support';
@@ -18,7 +20,7 @@ import { addInBulk, addOne, addOneAtATime, openQueue, redisVersion } from './lib
 import { ROOT } from './lib/child';
 import { startConsumers, type ConsumerPool } from './lib/consumer-pool';
 import { noopPayload, offloadNoopTask } from './lib/noop-task';
-import { offloadSide, RECORD_STORE_URL, recordStoreVariants, type RecordStoreVariant } from './lib/record-stores';
+import { offloadSide, RECORD_STORE_URL, recordStoreVariants, SQLITE_VARIANT, type RecordStoreVariant } from './lib/record-stores';
 import { AMQP_URL, assertRawQueue, deleteRawQueue, publishOne, publishWindowed } from './lib/raw-amqp';
 import type { RowResult, TableLine } from './lib/report';
 import { runRowCli, type RowOptions } from './lib/row';
@@ -31,6 +33,8 @@ export const PREFETCH = 50;
 /** The paced latency pass: well below every side's capacity on this machine. */
 export const PACED_RATE = 200;
 const ROW = '1 queue overhead';
+/** offload with SQLite, every task published at priority `high`. */
+const HIGH_PRIORITY_SIDE = `${offloadSide(SQLITE_VARIANT)}, priority high`;
 
 export interface SideRun {
   tasksPerSec: number;
@@ -76,12 +80,14 @@ export async function openOffloadPublisher(prefix: string) {
   await publisher.waitForReady();
   return {
     topology,
-    publishOne: (task: { id: string; body: Buffer }) => publisher.publish({ exchange: topology.taskExchange, routingKey: 'watermark', body: task.body, messageId: task.id, type: 'watermark' }),
+    /** One watermark task, to its work queue for `priority` (the normal one when absent). */
+    publishOne: (task: { id: string; body: Buffer }, priority?: TaskPriority) =>
+      publisher.publish({ exchange: topology.taskExchange, routingKey: workRoutingKey('watermark', priority), body: task.body, messageId: task.id, type: 'watermark' }),
     /** Publishes `n` watermark tasks built by `task` just before each goes, PUBLISH_WINDOW unconfirmed at most. */
-    publishMany: (n: number, task: () => { id: string; body: Buffer }) =>
+    publishMany: (n: number, task: () => { id: string; body: Buffer }, priority?: TaskPriority) =>
       windowed(n, PUBLISH_WINDOW, () => {
         const { id, body } = task();
-        return publisher.publish({ exchange: topology.taskExchange, routingKey: 'watermark', body, messageId: id, type: 'watermark' });
+        return publisher.publish({ exchange: topology.taskExchange, routingKey: workRoutingKey('watermark', priority), body, messageId: id, type: 'watermark' });
       }),
     close: async () => {
       await publisher.close();
@@ -149,6 +155,16 @@ export async function measureQueueOverhead(options: RowOptions): Promise<RowResu
         publish: (n) => offload.publishMany(n, () => offloadNoopTask(epochMs())),
         publishOne: () => offload.publishOne(offloadNoopTask(epochMs())),
       });
+      if (variant.name === 'SQLite') {
+        // The same tasks at priority high, through the high work queue, to the same worker.
+        sides.push({
+          name: HIGH_PRIORITY_SIDE,
+          pool: offloadPool,
+          servers: { broker },
+          publish: (n) => offload.publishMany(n, () => offloadNoopTask(epochMs(), 'high'), 'high'),
+          publishOne: () => offload.publishOne(offloadNoopTask(epochMs(), 'high'), 'high'),
+        });
+      }
     }
 
     // raw amqplib: a ConfirmChannel with a window of 256 outstanding confirms, same queue type.
@@ -250,6 +266,19 @@ function tableLines(
     against('BullMQ addBulk', undefined, () => false);
   }
   if (storesSkipped) lines.push({ row: ROW, metric: 'tasks/s, PostgreSQL', unit: 'per_s', note: storesSkipped });
+  const high = runs[HIGH_PRIORITY_SIDE];
+  const normal = runs[offloadSide(SQLITE_VARIANT)];
+  if (high && normal) {
+    lines.push({
+      row: ROW,
+      metric: 'tasks/s, SQLite, priority high',
+      unit: 'per_s',
+      offload: spread(high.map((r) => r.tasksPerSec)),
+      baseline: { name: 'offload SQLite, priority normal', value: spread(normal.map((r) => r.tasksPerSec)) },
+      ratio: pairedRatio(high.map((r) => r.tasksPerSec), normal.map((r) => r.tasksPerSec)),
+      note: 'published with routing key watermark.high (the high work queue), to the same worker process; every worker consumes both queues of its types, so the normal side already pays for an idle consumer on the high queue',
+    });
+  }
   const latencyLines = (label: string, of: Record<string, Latency[]>) => {
     for (const variant of variants) {
       for (const [metric, pick] of [

@@ -19,6 +19,7 @@ import { builtEntries } from './lib/services';
 import { warmUpBroker } from './lib/warm-up';
 import { measureQueueOverhead } from './queue-overhead';
 import { measureScaleOut } from './scale-out';
+import { measureScheduling } from './scheduling';
 import { measureListing } from './task-listing';
 import { measureWatermarkE2e } from './watermark-e2e';
 
@@ -29,6 +30,7 @@ const ROWS: [number, string, (options: RowOptions) => Promise<RowResult>][] = [
   [4, 'analysis', measureAnalysis],
   [5, 'scale-out', measureScaleOut],
   [6, 'listing at 1 M records', measureListing],
+  [7, 'scheduling accuracy', measureScheduling],
 ];
 
 async function brokerVersion(): Promise<string> {
@@ -66,7 +68,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const redis = await redisVersion();
-  // A fresh database for the records of rows 1–3 and 5, as DATA_DIR below is fresh for SQLite's.
+  // A fresh database for the records of rows 1–3, 5 and 7, as DATA_DIR below is fresh for SQLite's.
   const postgres = await benchDatabase();
   const machine = {
     cpus: cpus().length,

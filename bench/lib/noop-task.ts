@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { encodeTaskPayload, type TaskPayload } from '@offload/contracts';
+import { encodeTaskPayload, type TaskPayload, type TaskPriority } from '@offload/contracts';
 
 /** Every queue-overhead message is about this size, on every side (offload, raw amqplib, BullMQ). */
 export const TASK_BODY_BYTES = 1024;
@@ -8,7 +8,7 @@ export const TASK_BODY_BYTES = 1024;
 const FAKE_UPLOAD = `up_${'0'.repeat(32)}`;
 const PADDING_FIELD = 'bench_padding';
 
-function envelope(sentAtMs: number): TaskPayload {
+function envelope(sentAtMs: number, priority?: TaskPriority): TaskPayload {
   return {
     v: 1,
     id: randomUUID(),
@@ -16,6 +16,7 @@ function envelope(sentAtMs: number): TaskPayload {
     content: { image: FAKE_UPLOAD, watermark: { text: `t=${sentAtMs.toFixed(3)}`, position: 'bottom-right', tile: false, opacity: 0.5, size: 0.25, margin: 0.02 } },
     created_at: new Date(sentAtMs).toISOString(),
     retry_count: 0,
+    ...(priority === 'high' ? { priority } : {}),
   };
 }
 
@@ -31,9 +32,12 @@ export function noopPayload(sentAtMs: number): TaskPayload & { [PADDING_FIELD]: 
   return { ...envelope(sentAtMs), [PADDING_FIELD]: PADDING };
 }
 
-/** The same task as offload's producers send it: validated by the contracts' encoder first. */
-export function offloadNoopTask(sentAtMs: number): { id: string; body: Buffer } {
-  const payload = envelope(sentAtMs);
+/**
+ * The same task as offload's producers send it: validated by the contracts' encoder first. With
+ * `high`, the envelope says so as the API's would (`"priority":"high"`, 19 bytes more).
+ */
+export function offloadNoopTask(sentAtMs: number, priority?: TaskPriority): { id: string; body: Buffer } {
+  const payload = envelope(sentAtMs, priority);
   const json = encodeTaskPayload(payload);
   return { id: payload.id, body: Buffer.from(`${json.slice(0, -1)},"${PADDING_FIELD}":"${PADDING}"}`) };
 }

@@ -6,7 +6,7 @@ export interface TableLine {
   /** What is measured, with its unit (`tasks/s`, `p99 ms`). */
   metric: string;
   /** How figures print: rates as integers, times with one decimal. */
-  unit: 'per_s' | 'ms' | 's' | 'mb' | 'x';
+  unit: 'per_s' | 'ms' | 's' | 'mb' | 'x' | 'count';
   offload?: Spread;
   baseline?: { name: string; value: Spread };
   /** offload ÷ baseline over paired runs. */
@@ -33,6 +33,7 @@ function num(value: number, unit: TableLine['unit']): string {
     case 'per_s':
       return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1);
     case 'mb':
+    case 'count':
       return Math.round(value).toLocaleString('en-US');
     case 'x':
       return `${value.toFixed(2)}×`;
