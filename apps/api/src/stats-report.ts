@@ -15,15 +15,16 @@ export interface StatsBody {
   queues: {
     /** Where the numbers came from: `management_api` (ready and unacked), `amqp` (ready only), `unavailable`. */
     source: QueueDepthSource;
-    work: Record<TaskType, QueueStats>;
+    /** Each type's work queue, and in `high` its high-priority queue. */
+    work: Record<TaskType, QueueStats & { high: QueueStats }>;
     /** `depth`: messages in it, ready and unacked (ready only from AMQP). */
     dead_letter: QueueStats & { depth: number | null };
   };
 }
 
-/** The queues GET /v1/stats reports on: each type's work queue, then the dead-letter queue. */
+/** The queues GET /v1/stats reports on: each type's work queues (normal, high), then the dead-letter queue. */
 export function statsQueues(topology: Topology): string[] {
-  return [...TASK_TYPES.map((t) => topology.workQueues[t]), topology.deadLetterQueue];
+  return [...TASK_TYPES.flatMap((t) => [topology.workQueues[t], topology.highWorkQueues[t]]), topology.deadLetterQueue];
 }
 
 export function statsBody(counts: TaskCounts, depths: QueueDepthReport, topology: Topology): StatsBody {
@@ -36,7 +37,7 @@ export function statsBody(counts: TaskCounts, depths: QueueDepthReport, topology
     tasks,
     queues: {
       source: depths.source,
-      work: Object.fromEntries(TASK_TYPES.map((t) => [t, stats(topology.workQueues[t])])) as Record<TaskType, QueueStats>,
+      work: Object.fromEntries(TASK_TYPES.map((t) => [t, { ...stats(topology.workQueues[t]), high: stats(topology.highWorkQueues[t]) }])) as Record<TaskType, QueueStats & { high: QueueStats }>,
       dead_letter: { ...dead, depth: dead.ready === null ? null : dead.ready + (dead.unacked ?? 0) },
     },
   };

@@ -14,7 +14,7 @@ interface QueueStats {
 }
 interface StatsBody {
   tasks: Record<TaskType, Record<TaskStatus, number>>;
-  queues: { source: string; work: Record<TaskType, QueueStats>; dead_letter: QueueStats & { depth: number | null } };
+  queues: { source: string; work: Record<TaskType, QueueStats & { high: QueueStats }>; dead_letter: QueueStats & { depth: number | null } };
 }
 
 /** A local port nothing listens on. */
@@ -100,9 +100,9 @@ describe('GET /v1/stats', () => {
     );
 
     expect(body.queues.work).toEqual({
-      watermark: { queue: harness.topology.workQueues.watermark, ready: 2, unacked: 0 },
-      thumbnail: { queue: harness.topology.workQueues.thumbnail, ready: 1, unacked: 0 },
-      analysis: { queue: harness.topology.workQueues.analysis, ready: 2, unacked: 1 },
+      watermark: { queue: harness.topology.workQueues.watermark, ready: 2, unacked: 0, high: { queue: harness.topology.highWorkQueues.watermark, ready: 0, unacked: 0 } },
+      thumbnail: { queue: harness.topology.workQueues.thumbnail, ready: 1, unacked: 0, high: { queue: harness.topology.highWorkQueues.thumbnail, ready: 0, unacked: 0 } },
+      analysis: { queue: harness.topology.workQueues.analysis, ready: 2, unacked: 1, high: { queue: harness.topology.highWorkQueues.analysis, ready: 0, unacked: 0 } },
     });
     expect(body.queues.dead_letter).toEqual({ queue: harness.topology.deadLetterQueue, ready: 1, unacked: 0, depth: 1 });
     for (const type of TASK_TYPES) expect([type, body.queues.work[type].ready]).toEqual([type, await readyNow(harness.topology.workQueues[type])]);
@@ -130,9 +130,9 @@ describe('GET /v1/stats when the management API does not answer', () => {
     expect(body.queues).toEqual({
       source: 'amqp',
       work: {
-        watermark: { queue: harness.topology.workQueues.watermark, ready: 2, unacked: null },
-        thumbnail: { queue: harness.topology.workQueues.thumbnail, ready: 1, unacked: null },
-        analysis: { queue: harness.topology.workQueues.analysis, ready: 2, unacked: null },
+        watermark: { queue: harness.topology.workQueues.watermark, ready: 2, unacked: null, high: { queue: harness.topology.highWorkQueues.watermark, ready: 0, unacked: null } },
+        thumbnail: { queue: harness.topology.workQueues.thumbnail, ready: 1, unacked: null, high: { queue: harness.topology.highWorkQueues.thumbnail, ready: 0, unacked: null } },
+        analysis: { queue: harness.topology.workQueues.analysis, ready: 2, unacked: null, high: { queue: harness.topology.highWorkQueues.analysis, ready: 0, unacked: null } },
       },
       dead_letter: { queue: harness.topology.deadLetterQueue, ready: 1, unacked: null, depth: 1 },
     });
