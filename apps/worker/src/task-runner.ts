@@ -71,7 +71,10 @@ export async function runTask(deps: TaskRunnerDeps, payload: TaskPayload, ctx: R
     if (ctx.release.aborted) return { kind: 'released' };
     // A cancel that came after the last look still wins: the record ends cancelled, not succeeded.
     const record = await deps.keeper.succeeded(payload.id, result);
-    if (record?.status === 'cancelled') return { kind: 'cancelled', record };
+    if (record?.status === 'cancelled') {
+      await discardOutputs(deps.storage, result, ctx.log);
+      return { kind: 'cancelled', record };
+    }
     return { kind: 'succeeded', result, ...(record === undefined ? {} : { record }) };
   } catch (error) {
     if (ctx.cancel?.aborted === true) return { kind: 'cancelled' };
@@ -99,4 +102,15 @@ function handlerContext(deps: TaskRunnerDeps, taskId: string, log: Logger, signa
       deps.keeper.progress(taskId, fraction).catch((err: unknown) => log.warn({ err }, 'progress write failed'));
     },
   };
+}
+
+/**
+ * The outputs of a run that finished after a client cancelled its task: no record names them, so
+ * retention would never find them. Best effort: a blob left behind only takes space.
+ */
+async function discardOutputs(storage: Storage, result: TaskResultRef, log: Logger): Promise<void> {
+  const keys = [result.output_key, ...(result.outputs ?? []).map((o) => o.output_key)];
+  for (const key of new Set(keys)) {
+    await storage.blobs.delete(key).catch((err: unknown) => log.warn({ err, output_key: key }, 'could not delete the output of a cancelled run'));
+  }
 }

@@ -32,6 +32,8 @@ export interface WorkerDeps {
   random?: () => number;
   /** Pause before a delivery that could not be settled goes back to the queue. @defaultValue 5 000 */
   settleRetryDelayMs?: number;
+  /** How often running tasks are checked for a client's cancel. @defaultValue 1 000 */
+  cancelPollMs?: number;
   /** How often the worker writes its heartbeat row (`WORKER_HEARTBEAT_MS`). @defaultValue 5 000 */
   heartbeatMs?: number;
   /**

@@ -31,6 +31,8 @@ export interface WorkerHarnessOptions {
   /** Wraps the heartbeat store this worker sees (to make its beats fail). */
   wrapWorkers?: (workers: WorkerStore) => WorkerStore;
   heartbeatMs?: number;
+  /** How often running tasks are checked for a cancel. @defaultValue the worker's (1 s) */
+  cancelPollMs?: number;
   /** The worker's logger. @defaultValue silent (debug with TEST_LOG_LEVEL=debug) */
   logger?: Logger;
   /** The worker's signing keys. @defaultValue none: messages unchecked */
@@ -98,6 +100,7 @@ export async function createWorkerHarness(options: WorkerHarnessOptions): Promis
         publishTimeoutMs: 5_000,
         ...(o.settleRetryDelayMs === undefined ? {} : { settleRetryDelayMs: o.settleRetryDelayMs }),
         ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
+        ...(o.cancelPollMs === undefined ? {} : { cancelPollMs: o.cancelPollMs }),
         signer: o.signer,
         ...(o.callbacks === undefined ? {} : { callbacks: o.callbacks }),
         limits: () => ({ timeoutMs: o.timeoutMs ?? 30_000, maxAttempts: o.maxAttempts ?? 3, baseDelayMs: 200, maxDelayMs: 1_000 }),
