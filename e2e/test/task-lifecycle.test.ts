@@ -250,7 +250,7 @@ describe('task lifecycle: cancel, schedule, priority', () => {
       expect(after.callback?.attempts.map((a) => a.status_code)).toEqual([204]);
     });
 
-    it('POSTs the record of a queued task a client cancelled', async () => {
+    it('POSTs the record of a scheduled task a client cancelled (the announcement waits in the schedule until the broker confirmed it)', async () => {
       const { body } = await submit({ callback_url: `${origin}/cancelled`, delay_ms: 600_000 });
       await cancel(body.id);
       await startWorker();

@@ -126,10 +126,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     taskCancelRoutes({
       storage: deps.storage,
-      publisher: deps.publisher,
-      topology: deps.topology,
       jsonBodyMaxBytes: deps.limits.jsonBodyMaxBytes,
       bulkCancelMax: deps.bulkCancelMax ?? 1_000,
+      ...(deps.onScheduled === undefined ? {} : { onScheduled: deps.onScheduled }),
     }),
   );
   app.use(taskRoutes(submitDeps));

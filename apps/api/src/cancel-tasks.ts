@@ -1,13 +1,12 @@
-import { isTerminalStatus, taskCancelRequested, type TaskRecord, type TaskStatus, type Topology } from '@offload/contracts';
-import { createCallbackAnnouncer, type Publisher } from '@offload/broker';
+import { CALLBACK_ROUTING_KEY, encodeCallbackDelivery, isTerminalStatus, taskCancelRequested, type TaskRecord, type TaskStatus } from '@offload/contracts';
 import type { ListRequest, Storage } from '@offload/storage';
 import type { Logger } from '@offload/telemetry';
 import { HttpProblem } from './http-errors';
 
 export interface CancelDeps {
   storage: Pick<Storage, 'records' | 'schedule' | 'queries'>;
-  publisher: Publisher;
-  topology: Topology;
+  /** Wakes the scheduler for a message due now (a cancelled task's webhook). */
+  onScheduled?: (dueMs: number) => void;
 }
 
 /** The statuses a cancel can still act on. */
@@ -30,24 +29,25 @@ export async function cancelTask(deps: CancelDeps, id: string, log: Logger): Pro
     }
     return { record, moved: false };
   }
-  if (record.status === 'cancelled') {
-    await deps.storage.schedule.remove([id]);
-    await announceEnd(deps, record, log);
-  }
+  if (record.status === 'cancelled') await forgetSchedule(deps, record);
   log.info({ task_id: id, status: record.status }, record.status === 'cancelled' ? 'task cancelled' : 'task cancel requested: its worker stops the run');
   return { record, moved: true };
 }
 
 /**
- * Queues the webhook of a task this call cancelled (the workers deliver it). Logged, not thrown,
- * when the broker does not confirm: the cancel itself stands.
+ * A cancelled task's scheduled message (if it had one) is forgotten. With a webhook, its
+ * announcement takes that place in the schedule, due now: the scheduler publishes it at once, and
+ * it stays in the record database until the broker confirmed it, so no API crash or broker outage
+ * loses it.
  */
-async function announceEnd(deps: CancelDeps, record: TaskRecord, log: Logger): Promise<void> {
-  try {
-    await createCallbackAnnouncer({ publisher: deps.publisher, topology: deps.topology, logger: log })(record);
-  } catch (err) {
-    log.warn({ err, task_id: record.id }, 'the webhook of a cancelled task could not be queued');
+async function forgetSchedule(deps: CancelDeps, record: TaskRecord): Promise<void> {
+  if (record.callback?.state !== 'pending') {
+    await deps.storage.schedule.remove([record.id]);
+    return;
   }
+  const now = Date.now();
+  await deps.storage.schedule.replace({ taskId: record.id, dueMs: now, routingKey: CALLBACK_ROUTING_KEY, body: encodeCallbackDelivery(record.id), headers: {} });
+  deps.onScheduled?.(now);
 }
 
 /**

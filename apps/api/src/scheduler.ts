@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { taskDue, type TaskType } from '@offload/contracts';
+import { CALLBACK_ROUTING_KEY, taskDue, type TaskType } from '@offload/contracts';
+import { CALLBACK_MESSAGE_TYPE } from '@offload/broker';
 import type { Publisher } from '@offload/broker';
 import type { ScheduledMessage, Storage } from '@offload/storage';
 import type { Logger } from '@offload/telemetry';
@@ -48,6 +49,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   let loop: Promise<void> | undefined;
 
   async function publishOne(message: ScheduledMessage): Promise<void> {
+    if (message.routingKey === CALLBACK_ROUTING_KEY) {
+      // The webhook announcement of a task cancelled before it ran (cancel-tasks.ts).
+      await options.publisher.publish({ exchange: options.exchange, routingKey: message.routingKey, body: Buffer.from(message.body), messageId: message.taskId, type: CALLBACK_MESSAGE_TYPE });
+      await options.storage.schedule.remove([message.taskId]);
+      return;
+    }
     const record = await options.storage.records.get(message.taskId);
     if (record?.status === 'scheduled') {
       await options.publisher.publish({

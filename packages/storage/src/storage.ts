@@ -73,6 +73,8 @@ export interface ScheduleStore {
   nextDueMs(): Promise<number | undefined>;
   /** Forgets a task's message (published, or its task cancelled). */
   remove(taskIds: readonly string[]): Promise<void>;
+  /** Puts `message` in place of the task's (its webhook announcement once it was cancelled), unleased. */
+  replace(message: ScheduledMessage): Promise<void>;
   /** Messages waiting, leased or not. */
   count(): Promise<number>;
 }

@@ -67,6 +67,15 @@ export function createDbScheduleStore(database: RecordDatabase): ScheduleStore {
       if (taskIds.length === 0) return;
       await guarded(() => database.db.deleteFrom('scheduled_tasks').where('task_id', 'in', [...taskIds]).execute());
     },
+    async replace(m) {
+      await guarded(() =>
+        database.db
+          .insertInto('scheduled_tasks')
+          .values({ task_id: m.taskId, due_ms: m.dueMs, lease_until_ms: 0, routing_key: m.routingKey, body: m.body, headers: JSON.stringify(m.headers) })
+          .onConflict((oc) => oc.column('task_id').doUpdateSet({ due_ms: m.dueMs, lease_until_ms: 0, routing_key: m.routingKey, body: m.body, headers: JSON.stringify(m.headers) }))
+          .execute(),
+      );
+    },
     count() {
       return guarded(async () => {
         const row = await database.db
