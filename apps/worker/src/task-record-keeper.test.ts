@@ -6,6 +6,7 @@ import { createTaskRecordKeeper, type TaskRecordKeeper } from './task-record-kee
 
 const NOW = new Date('2030-01-01T00:05:00.000Z');
 const CREATED = '2030-01-01T00:00:00.000Z';
+const WORKER = 'host-a:4242';
 
 describe('createTaskRecordKeeper', () => {
   let dir: Awaited<ReturnType<typeof tempDataDir>>;
@@ -60,6 +61,46 @@ describe('createTaskRecordKeeper', () => {
     await seed({ status: 'processing', attempts: 1 });
     await keeper.start(task());
     expect(await storage.records.get(id)).toMatchObject({ attempts: 2, lost_runs: 1 });
+  });
+
+  it('names this worker on each run it starts and stores how each run ended', async () => {
+    const named = createTaskRecordKeeper({ records: storage.records, maxLostRuns: 3, now: () => NOW, worker: WORKER });
+    const at = NOW.toISOString();
+    await seed({});
+    await named.start(task());
+    await named.retrying(id, 2_000, { code: 'handler_failed', message: 'boom' });
+    await named.start(task());
+    await named.released(id);
+    await named.start(task());
+    await named.succeeded(id, { output_key: 'o', content_type: 'text/plain' });
+
+    expect((await storage.records.get(id))?.runs).toEqual([
+      { attempt: 1, started_at: at, worker: WORKER, ended_at: at, outcome: 'retrying', error: { code: 'handler_failed', message: 'boom' }, retry_delay_ms: 2_000 },
+      { attempt: 2, started_at: at, worker: WORKER, ended_at: at, outcome: 'released' },
+      { attempt: 3, started_at: at, worker: WORKER, ended_at: at, outcome: 'succeeded' },
+    ]);
+  });
+
+  it('closes the run of a dead worker as lost when it starts the task again, and names no worker without one', async () => {
+    await seed({ status: 'processing', attempts: 1, started_at: CREATED, runs: [{ attempt: 1, started_at: CREATED, worker: 'host-b:1' }] });
+    await keeper.start(task());
+    expect((await storage.records.get(id))?.runs).toEqual([
+      { attempt: 1, started_at: CREATED, worker: 'host-b:1', ended_at: NOW.toISOString(), outcome: 'lost' },
+      { attempt: 2, started_at: NOW.toISOString() },
+    ]);
+  });
+
+  it('closes the open run as failed, or cancelled when a client cancelled it', async () => {
+    const corrupt = { code: 'corrupt_image', message: 'x' } as const;
+    await keeper.start(task());
+    await keeper.failed(id, corrupt);
+    expect((await storage.records.get(id))?.runs?.map((r) => [r.outcome, r.error])).toEqual([['failed', corrupt]]);
+
+    const other = randomUUID();
+    await keeper.start({ ...task(), id: other });
+    await storage.records.update(other, (r) => ({ ...r, cancel_requested_at: CREATED }));
+    await keeper.runCancelled(other);
+    expect((await storage.records.get(other))?.runs?.map((r) => r.outcome)).toEqual(['cancelled']);
   });
 
   it.each([

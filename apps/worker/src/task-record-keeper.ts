@@ -36,7 +36,8 @@ export interface TaskRecordKeeper {
   /** Reads the record and applies the lost-run rule: run (alone after a lost run) or give up. */
   admit(taskId: string): Promise<Admission>;
   /**
-   * queued/retrying/processing → processing, counting the attempt. A task another service
+   * queued/retrying/processing → processing, counting the attempt and opening a run in the
+   * record's `runs` under this worker's name. A task another service
    * published has no record yet: it is created first, linked to the uploads its `content` names
    * (retention keeps them while it lives). A final record means the task is skipped.
    */
@@ -68,20 +69,23 @@ export interface TaskRecordKeeperOptions {
   maxLostRuns: number;
   /** The clock the moves are stamped with. @defaultValue `() => new Date()` */
   now?: () => Date;
+  /** This worker process as the runs it starts name it: `<host>:<pid>`. @defaultValue none (runs name no worker) */
+  worker?: string;
 }
 
 /** Applies the record moves of contracts to `records` for this worker process. */
 export function createTaskRecordKeeper(options: TaskRecordKeeperOptions): TaskRecordKeeper {
-  const { records, maxLostRuns } = options;
+  const { records, maxLostRuns, worker } = options;
   const now = options.now ?? (() => new Date());
+  const start = (current: TaskRecord) => taskStarted(current, now(), worker);
 
   async function startOrCreate(task: NewTask & { content?: unknown }) {
-    const started = await records.update(task.id, (current) => taskStarted(current, now()));
+    const started = await records.update(task.id, start);
     if (started.applied || started.reason !== 'not_found') return started;
     // Created by nobody yet (or by the API a moment later: creates are exclusive, so neither
     // overwrites the other).
     await records.create(taskCreated(task, now()), { uploads: taskUploads(task.task_type, task.content).map((u) => u.key) });
-    return records.update(task.id, (current) => taskStarted(current, now()));
+    return records.update(task.id, start);
   }
 
   return {

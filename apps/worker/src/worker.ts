@@ -70,7 +70,9 @@ export function createWorker(deps: WorkerDeps): Worker {
     if (isIrrecoverableChannelError(err)) deps.onFatal?.(err);
   };
   const publisher = createPublisher({ manager: deps.manager, topology: deps.topology, logger: deps.logger, publishTimeoutMs: deps.publishTimeoutMs, declareTopology: deps.declareTopology, sign: deps.signer });
-  const keeper = createTaskRecordKeeper({ records: deps.storage.records, maxLostRuns: deps.maxDeliveries });
+  const host = hostname();
+  // The name each run this worker starts carries in the record's `runs`: GET /v1/workers lists the same host and pid.
+  const keeper = createTaskRecordKeeper({ records: deps.storage.records, maxLostRuns: deps.maxDeliveries, worker: `${host}:${process.pid}` });
   const announce = createCallbackAnnouncer({ publisher, topology: deps.topology, logger: deps.logger });
   const consumer = createConsumer({ ...deps, publisher, keeper, announce });
   const missing = deps.taskTypes.filter((t) => deps.handlers[t] === undefined);
@@ -117,7 +119,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   const id = randomUUID();
   const heartbeat = createHeartbeat({
     workers: deps.storage.workers,
-    identity: { id, host: hostname(), pid: process.pid, version: workerVersion(), taskTypes: deps.taskTypes, concurrency: deps.concurrency, startedMs: Date.now() },
+    identity: { id, host, pid: process.pid, version: workerVersion(), taskTypes: deps.taskTypes, concurrency: deps.concurrency, startedMs: Date.now() },
     intervalMs: deps.heartbeatMs ?? 5_000,
     runningTaskIds: () => consumer.runningTaskIds(),
     logger: deps.logger,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { rawConnection, waitUntil } from '@offload/test-support';
 import { createWorkerHarness, type WorkerHarness } from './harness';
 import { scriptedHandler, task } from './scripted-handler';
@@ -84,6 +85,21 @@ describe('worker delivery', () => {
     expect(record.attempts).toBe(3);
     expect(record.error).toBeUndefined();
     expect(script.calls(id)).toBe(3);
+  });
+
+  it('keeps each run on the record: its worker, and the error and delay of a run that is retried', async () => {
+    const id = await h.submit(task('transient:1'));
+    const record = await h.waitForStatus(id, ['succeeded']);
+    const worker = `${hostname()}:${process.pid}`;
+    const [first, second, ...more] = record.runs ?? [];
+    expect(more).toEqual([]);
+    expect(first).toMatchObject({ attempt: 1, worker, outcome: 'retrying', error: { code: 'handler_failed', message: 'transient failure 1' } });
+    // The first retry's delay: RETRY_BASE_MS (200 here) with equal jitter, so 100–200 ms.
+    expect(first?.retry_delay_ms).toBeGreaterThanOrEqual(100);
+    expect(first?.retry_delay_ms).toBeLessThanOrEqual(200);
+    expect(second).toMatchObject({ attempt: 2, worker, outcome: 'succeeded', ended_at: record.finished_at, started_at: record.started_at });
+    expect(second?.error).toBeUndefined();
+    expect(Date.parse(first?.ended_at ?? '')).toBeLessThanOrEqual(Date.parse(second?.started_at ?? ''));
   });
 
   it('fails an unclassified error as attempts_exhausted after the attempt cap', async () => {

@@ -25,6 +25,7 @@ const EARLIER = '2030-01-01T00:01:00.000Z';
 const NOW = '2030-01-01T00:05:00.000Z';
 const RESULT = { output_key: 'out.png', content_type: 'image/png' };
 const BOOM = { code: 'handler_failed', message: 'boom' } as const;
+const WORKER = 'host-a:41';
 
 /** A plausible record in each status, as the moves leave them. */
 function recordIn(status: TaskStatus, extra: Partial<TaskRecord> = {}): TaskRecord {
@@ -32,10 +33,34 @@ function recordIn(status: TaskStatus, extra: Partial<TaskRecord> = {}): TaskReco
   const byStatus: Record<TaskStatus, Partial<TaskRecord>> = {
     scheduled: { run_at: NOW },
     queued: {},
-    processing: { attempts: 1, started_at: EARLIER, progress: 0.4 },
-    retrying: { attempts: 1, started_at: EARLIER, next_attempt_at: NOW, error: BOOM },
-    succeeded: { attempts: 1, started_at: EARLIER, finished_at: EARLIER, progress: 1, result: RESULT },
-    failed: { attempts: 2, started_at: EARLIER, finished_at: EARLIER, progress: 0.5, lost_runs: 1, error: { code: 'corrupt_image', message: 'truncated' } },
+    processing: { attempts: 1, started_at: EARLIER, progress: 0.4, runs: [{ attempt: 1, started_at: EARLIER, worker: WORKER }] },
+    retrying: {
+      attempts: 1,
+      started_at: EARLIER,
+      next_attempt_at: NOW,
+      error: BOOM,
+      runs: [{ attempt: 1, started_at: EARLIER, worker: WORKER, ended_at: EARLIER, outcome: 'retrying', error: BOOM, retry_delay_ms: 240_000 }],
+    },
+    succeeded: {
+      attempts: 1,
+      started_at: EARLIER,
+      finished_at: EARLIER,
+      progress: 1,
+      result: RESULT,
+      runs: [{ attempt: 1, started_at: EARLIER, worker: WORKER, ended_at: EARLIER, outcome: 'succeeded' }],
+    },
+    failed: {
+      attempts: 2,
+      started_at: EARLIER,
+      finished_at: EARLIER,
+      progress: 0.5,
+      lost_runs: 1,
+      error: { code: 'corrupt_image', message: 'truncated' },
+      runs: [
+        { attempt: 1, started_at: CREATED, worker: WORKER, ended_at: EARLIER, outcome: 'lost' },
+        { attempt: 2, started_at: EARLIER, worker: WORKER, ended_at: EARLIER, outcome: 'failed', error: { code: 'corrupt_image', message: 'truncated' } },
+      ],
+    },
     cancelled: { finished_at: EARLIER },
   };
   return { ...base, ...byStatus[status], ...extra };
@@ -220,9 +245,10 @@ describe('taskReleased', () => {
 });
 
 describe('taskRedriven', () => {
-  it('resets attempts and clears the last failure', () => {
-    const after = taskRedriven(recordIn('failed', { next_attempt_at: NOW }), NOW);
-    expect(after).toEqual({ id: ID, task_type: 'watermark', status: 'queued', attempts: 0, created_at: CREATED, updated_at: NOW, started_at: EARLIER });
+  it('resets attempts and clears the last failure, keeping the runs', () => {
+    const before = recordIn('failed', { next_attempt_at: NOW });
+    const after = taskRedriven(before, NOW);
+    expect(after).toEqual({ id: ID, task_type: 'watermark', status: 'queued', attempts: 0, created_at: CREATED, updated_at: NOW, started_at: EARLIER, runs: before.runs });
   });
 });
 

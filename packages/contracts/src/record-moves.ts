@@ -1,5 +1,14 @@
 import { DEFAULT_TENANT } from './access';
-import { isTerminalStatus, type CallbackAttempt, type TaskError, type TaskPriority, type TaskRecord, type TaskResultRef } from './task-record';
+import {
+  MAX_TASK_RUNS,
+  isTerminalStatus,
+  type CallbackAttempt,
+  type TaskError,
+  type TaskPriority,
+  type TaskRecord,
+  type TaskResultRef,
+  type TaskRun,
+} from './task-record';
 
 /**
  * The moves of a task record, as pure functions: the current record (or, for `taskCreated`, the
@@ -35,6 +44,33 @@ const NOT_ACCEPTED: TaskError = { code: 'not_accepted', message: 'the broker did
 const iso = (at: MoveTime): string => (typeof at === 'string' ? new Date(at).toISOString() : at.toISOString());
 
 const isFinal = (record: TaskRecord): boolean => isTerminalStatus(record.status);
+
+/** How a run ends: what the move that closes it knows. */
+type RunEnd = Pick<TaskRun, 'outcome' | 'error' | 'retry_delay_ms'> & { outcome: NonNullable<TaskRun['outcome']> };
+
+/**
+ * `runs` with the open run (the last, if it has not ended) closed at `at`; `runs` as they were
+ * when none is open, as for a dead letter the broker made while the task was queued.
+ */
+function closeRun(runs: TaskRecord['runs'], at: string, end: RunEnd): TaskRecord['runs'] {
+  const last = runs?.at(-1);
+  if (runs === undefined || last === undefined || last.ended_at !== undefined) return runs;
+  return [...runs.slice(0, -1), { ...last, ended_at: at, ...end }];
+}
+
+/** The record with its open run, if any, closed: the one place a run ends. */
+function withRunClosed(record: TaskRecord, at: string, end: RunEnd): TaskRecord {
+  const runs = closeRun(record.runs, at, end);
+  return runs === record.runs ? record : { ...record, runs };
+}
+
+/** `runs` with `run` appended, keeping the newest MAX_TASK_RUNS, and `runs_dropped` counting the others. */
+function appendRun(runs: TaskRecord['runs'], runsDropped: TaskRecord['runs_dropped'], run: TaskRun): Pick<TaskRecord, 'runs' | 'runs_dropped'> {
+  const all = [...(runs ?? []), run];
+  const over = Math.max(0, all.length - MAX_TASK_RUNS);
+  const dropped = (runsDropped ?? 0) + over;
+  return { runs: all.slice(over), ...(dropped > 0 ? { runs_dropped: dropped } : {}) };
+}
 
 /** A new record, no attempts yet: `scheduled` with `run_at`, else `queued`. */
 export function taskCreated(task: NewTask, now: MoveTime): TaskRecord {
@@ -80,7 +116,7 @@ export function taskRunCancelled(record: TaskRecord, now: MoveTime): TaskRecord 
   if (record.status !== 'processing' || record.cancel_requested_at === undefined) return undefined;
   const { next_attempt_at: _due, ...rest } = record;
   const at = iso(now);
-  return { ...rest, status: 'cancelled', updated_at: at, finished_at: at };
+  return withRunClosed({ ...rest, status: 'cancelled', updated_at: at, finished_at: at }, at, { outcome: 'cancelled' });
 }
 
 /** The most webhook attempts a record keeps (the oldest go first). */
@@ -108,14 +144,26 @@ export function lostRunsOnStart(record: TaskRecord): number {
 
 /**
  * scheduled, queued, retrying or processing → processing, counting the attempt (and a lost run when the
- * record was still `processing`); clears `next_attempt_at`. Final records are left alone.
+ * record was still `processing`: its open run ends `lost`); clears `next_attempt_at` and opens a
+ * run by `worker` (`<host>:<pid>`). Final records are left alone.
  */
-export function taskStarted(record: TaskRecord, now: MoveTime): TaskRecord | undefined {
+export function taskStarted(record: TaskRecord, now: MoveTime, worker?: string): TaskRecord | undefined {
   if (isFinal(record) || record.cancel_requested_at !== undefined) return undefined;
   const { next_attempt_at: _due, ...rest } = record;
   const at = iso(now);
   const lost = lostRunsOnStart(record);
-  return { ...rest, ...(lost > 0 ? { lost_runs: lost } : {}), status: 'processing', attempts: record.attempts + 1, started_at: at, updated_at: at };
+  const attempts = record.attempts + 1;
+  const previous = lost > 0 ? closeRun(record.runs, at, { outcome: 'lost' }) : record.runs;
+  const run: TaskRun = { attempt: attempts, started_at: at, ...(worker === undefined ? {} : { worker }) };
+  return {
+    ...rest,
+    ...(lost > 0 ? { lost_runs: lost } : {}),
+    status: 'processing',
+    attempts,
+    started_at: at,
+    updated_at: at,
+    ...appendRun(previous, record.runs_dropped, run),
+  };
 }
 
 /** processing → processing with `progress` (clamped to 0–1); any other status is left alone. */
@@ -133,21 +181,27 @@ export function taskSucceeded(record: TaskRecord, now: MoveTime, result: TaskRes
   if (record.cancel_requested_at !== undefined) return taskRunCancelled(record, now);
   const { error: _error, next_attempt_at: _due, ...rest } = record;
   const at = iso(now);
-  return { ...rest, status: 'succeeded', progress: 1, result, updated_at: at, finished_at: at };
+  return withRunClosed({ ...rest, status: 'succeeded', progress: 1, result, updated_at: at, finished_at: at }, at, { outcome: 'succeeded' });
 }
 
-/** processing → retrying, due again `delayMs` after `now`, with the failure that caused it (a cancelled run: cancelled). */
+/**
+ * processing → retrying, due again `delayMs` after `now`, with the failure that caused it; the run
+ * ends `retrying` with that error and its delay (in whole ms). A cancelled run: cancelled.
+ */
 export function taskRetrying(record: TaskRecord, now: MoveTime, delayMs: number, error: TaskError): TaskRecord | undefined {
   if (record.status !== 'processing') return undefined;
   if (record.cancel_requested_at !== undefined) return taskRunCancelled(record, now);
   const at = iso(now);
-  return { ...record, status: 'retrying', updated_at: at, next_attempt_at: new Date(Date.parse(at) + delayMs).toISOString(), error };
+  const next = { ...record, status: 'retrying' as const, updated_at: at, next_attempt_at: new Date(Date.parse(at) + delayMs).toISOString(), error };
+  return withRunClosed(next, at, { outcome: 'retrying', error, retry_delay_ms: Math.max(0, Math.round(delayMs)) });
 }
 
 /**
  * Any live record (queued, processing, retrying) → failed with `error`; clears `next_attempt_at`.
  * With `unlessQueuedSince` (when a dead letter was made), a record queued after that time is left
- * alone: it was re-driven since, and the event is stale.
+ * alone: it was re-driven since, and the event is stale. An open run ends `failed` with the error,
+ * or `lost` when the error is `worker_lost` (the run's worker died: the task gives up on it); a
+ * record with no open run (dead-lettered while it waited) keeps its runs as they are.
  */
 export function taskFailed(record: TaskRecord, now: MoveTime, error: TaskError, unlessQueuedSince?: MoveTime): TaskRecord | undefined {
   if (isFinal(record)) return undefined;
@@ -155,7 +209,7 @@ export function taskFailed(record: TaskRecord, now: MoveTime, error: TaskError, 
   if (unlessQueuedSince !== undefined && record.status === 'queued' && Date.parse(record.updated_at) > Date.parse(iso(unlessQueuedSince))) return undefined;
   const { next_attempt_at: _due, ...rest } = record;
   const at = iso(now);
-  return { ...rest, status: 'failed', updated_at: at, finished_at: at, error };
+  return withRunClosed({ ...rest, status: 'failed', updated_at: at, finished_at: at, error }, at, { outcome: error.code === 'worker_lost' ? 'lost' : 'failed', error });
 }
 
 /** queued → failed with code `not_accepted`: the broker did not confirm the publish in time. */
@@ -179,12 +233,14 @@ export function taskResubmitted(record: TaskRecord, now: MoveTime): TaskRecord |
 export function taskReleased(record: TaskRecord, now: MoveTime): TaskRecord | undefined {
   if (record.status !== 'processing') return undefined;
   if (record.cancel_requested_at !== undefined) return taskRunCancelled(record, now);
-  return { ...record, status: 'queued', updated_at: iso(now) };
+  const at = iso(now);
+  return withRunClosed({ ...record, status: 'queued', updated_at: at }, at, { outcome: 'released' });
 }
 
 /**
  * failed → queued, the explicit re-drive: attempts start again from 0 and the last failure
- * (`error`, `finished_at`, `next_attempt_at`, `progress`, `lost_runs`) is cleared. Any other
+ * (`error`, `finished_at`, `next_attempt_at`, `progress`, `lost_runs`) is cleared. `runs` stay:
+ * the next run has `attempt` 1 again, which is how the history shows the re-drive. Any other
  * status is left alone (`succeeded` is final; a queued or running task is already live).
  */
 export function taskRedriven(record: TaskRecord, now: MoveTime): TaskRecord | undefined {

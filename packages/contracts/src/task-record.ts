@@ -78,6 +78,35 @@ export const taskCallbackSchema = z.object({
 });
 export type TaskCallback = z.infer<typeof taskCallbackSchema>;
 
+/** How a run ended. `lost`: its worker died (or lost its connection) before saying. */
+export const TASK_RUN_OUTCOMES = ['succeeded', 'retrying', 'failed', 'released', 'cancelled', 'lost'] as const;
+
+/**
+ * The most runs a record keeps in `runs`; older ones are dropped first and counted in
+ * `runs_dropped`. Not part of the schema, so a later release may keep more without older readers
+ * refusing its records.
+ */
+export const MAX_TASK_RUNS = 20;
+
+/** One run of a task by a worker: an entry of the record's `runs`. */
+export const taskRunSchema = z.object({
+  attempt: z
+    .number()
+    .int()
+    .min(1)
+    .describe("The record's `attempts` when the run started; it starts again at 1 after a re-drive, so a run whose attempt is not above the one before began a re-driven round"),
+  started_at: z.iso.datetime({ offset: true }),
+  worker: z.string().optional().describe('The worker process that ran it, `<host>:<pid>` (the host and pid GET /v1/workers lists)'),
+  ended_at: z.iso.datetime({ offset: true }).optional().describe('Absent while the run goes on; for a `lost` run, when the loss was noticed'),
+  outcome: z
+    .enum(TASK_RUN_OUTCOMES)
+    .optional()
+    .describe('How the run ended: `released` by a graceful shutdown (the task queued again), `lost` with its worker; absent while it goes on'),
+  error: taskErrorSchema.optional().describe('Why a `retrying` or `failed` run failed; `worker_lost` on a `lost` run that made the task give up'),
+  retry_delay_ms: z.number().int().min(0).optional().describe('For a `retrying` run: how long after its end the next attempt was due'),
+});
+export type TaskRun = z.infer<typeof taskRunSchema>;
+
 /** The task record served by `GET /v1/tasks/:id`. */
 export const taskRecordSchema = z.object({
   id: z.uuid(),
@@ -103,6 +132,13 @@ export const taskRecordSchema = z.object({
   result: taskResultRefSchema.optional(),
   error: taskErrorSchema.optional(),
   callback: taskCallbackSchema.optional(),
+  runs: z
+    .array(taskRunSchema)
+    .optional()
+    .describe(
+      `The task's runs, oldest first; the last one has no \`ended_at\` while the task is processing. At most ${MAX_TASK_RUNS}: older ones are dropped (\`runs_dropped\`). A re-drive keeps them, and the next run has \`attempt\` 1 again. Absent before the first run`,
+    ),
+  runs_dropped: z.number().int().min(1).optional().describe('How many of the oldest runs were left out of `runs` to keep it short'),
 });
 export type TaskRecord = z.infer<typeof taskRecordSchema>;
 /** The record of a task of one type, its `result` typed by the type's result schema. */
