@@ -26,10 +26,11 @@ export interface DeadLetterQueueReader {
    */
   readAll(): Promise<DeadLetterEntry[]>;
   /**
-   * Closes the channel; the broker puts back every entry not acked. Idempotent. Resolves true
-   * when every ack is known to have taken effect: the broker answered the close, which it does
-   * only after processing the acks sent before it (or none was sent). False when the channel had
-   * closed under the reader after an ack was sent: those entries may be back in the queue.
+   * Closes the channel once every ack is sent (see ACK_BATCH); the broker puts back every entry
+   * not acked. Idempotent. Resolves true when every ack is known to have taken effect: the broker
+   * answered the close, which it does only after processing the acks sent before it (or none was
+   * sent). False when the channel had closed under the reader after an ack was made: those
+   * entries may be back in the queue.
    */
   close(): Promise<boolean>;
 }
@@ -47,6 +48,16 @@ export class QueueNotFoundError extends OffloadError {
     this.name = 'QueueNotFoundError';
   }
 }
+
+/**
+ * Acks a reader sends at most between two round trips on its channel. RabbitMQ's quorum-queue
+ * client inside the broker (rabbit_fifo_client) keeps 32 commands in flight per channel and
+ * stashes the others until earlier ones are applied; a channel closed meanwhile drops the stash,
+ * so messages whose acks were sent come back (seen on 3.10: 1,363 of 10,000 acked entries back
+ * after the close, and 66 of 100). A round trip after every ACK_BATCH acks (below those 32), and
+ * one before the close, gives the broker time to apply them, so none is stashed at the close.
+ */
+const ACK_BATCH = 24;
 
 /**
  * Opens a reader on a dead-letter queue of a connected manager. It uses one plain channel rather
@@ -73,6 +84,37 @@ export async function openDeadLetterQueue(options: DeadLetterQueueOptions): Prom
     throw err;
   }
 
+  // Acks sent since the last round trip, and acks waiting for the round trip under way.
+  let unsynced = 0;
+  const waiting: GetMessage[] = [];
+  let syncing: Promise<void> | undefined;
+  const roundTrips = async (): Promise<void> => {
+    try {
+      while (live) {
+        await channel.checkQueue(options.queue);
+        const batch = waiting.splice(0, ACK_BATCH);
+        for (const message of batch) channel.ack(message);
+        unsynced = batch.length;
+        if (unsynced < ACK_BATCH) return;
+      }
+    } catch {
+      // The channel closed: the broker put back what it held; close() says whether acks were lost.
+    }
+  };
+  const sendAck = (message: GetMessage): void => {
+    if (syncing !== undefined) {
+      waiting.push(message);
+      return;
+    }
+    channel.ack(message);
+    unsynced += 1;
+    if (unsynced >= ACK_BATCH) {
+      syncing = roundTrips().finally(() => {
+        syncing = undefined;
+      });
+    }
+  };
+
   const toEntry = (message: GetMessage): DeadLetterEntry => {
     const { properties } = message;
     let settled = false;
@@ -86,7 +128,7 @@ export async function openDeadLetterQueue(options: DeadLetterQueueOptions): Prom
         if (settled || !live) return false;
         settled = true;
         acked = true;
-        channel.ack(message);
+        sendAck(message);
         return true;
       },
     };
@@ -106,19 +148,23 @@ export async function openDeadLetterQueue(options: DeadLetterQueueOptions): Prom
       }
     },
     close() {
-      // Closing waits for close-ok, which the broker sends only after processing every ack sent
-      // before it: acked entries are gone, the others are back in the queue.
-      closing ??= live
-        ? channel.close().then(
-            () => true,
-            (err: unknown) => {
-              // Closed under us (connection lost): the broker has put back the entries whose ack
-              // it had not processed, and which those are cannot be known.
-              if (live) throw err;
-              return !acked;
-            },
-          )
-        : Promise.resolve(!acked);
+      closing ??= (async () => {
+        // Every ack sent, and a round trip after the last ones (ACK_BATCH), before the close;
+        // close-ok then comes once the broker has handled them: acked entries are gone, the
+        // others are back in the queue.
+        while (syncing !== undefined) await syncing;
+        if (live && unsynced > 0) await channel.checkQueue(options.queue).catch(() => undefined);
+        if (!live) return !acked;
+        return channel.close().then(
+          () => true,
+          (err: unknown) => {
+            // Closed under us (connection lost): the broker has put back the entries whose ack
+            // it had not processed, and which those are cannot be known.
+            if (live) throw err;
+            return !acked;
+          },
+        );
+      })();
       return closing;
     },
   };

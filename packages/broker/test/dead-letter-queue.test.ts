@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { buildTopology } from '@offload/contracts';
 import { createLogger } from '@offload/telemetry';
-import { TEST_AMQP_URL, deleteTestTopology, uniquePrefix } from '@offload/test-support';
+import { TEST_AMQP_URL, deleteTestTopology, rawConnection, uniquePrefix } from '@offload/test-support';
 import {
   connectBroker,
   createPublisher,
@@ -72,6 +72,26 @@ describe('openDeadLetterQueue', () => {
     expect(middle?.ack()).toBe(false);
     await expect(reader.close()).resolves.toBe(true);
     expect((await readIds()).sort()).toEqual([ids[0], ids[2]].sort());
+  });
+
+  it('removes every entry of a burst of acks sent just before the close', async () => {
+    const burst = new Set<string>(Array.from({ length: 1_000 }, () => randomUUID()));
+    const connection = await rawConnection();
+    try {
+      const channel = await connection.createConfirmChannel();
+      for (const id of burst) channel.sendToQueue(topology.deadLetterQueue, Buffer.from('{}'), { messageId: id });
+      await channel.waitForConfirms();
+      await channel.close();
+    } finally {
+      await connection.close();
+    }
+    const before = await readIds();
+    const reader = await openDeadLetterQueue({ manager, queue: topology.deadLetterQueue });
+    const entries = await reader.readAll();
+    for (const entry of entries) if (burst.has(entry.messageId ?? '')) expect(entry.ack()).toBe(true);
+    await expect(reader.close()).resolves.toBe(true);
+    // The broker's quorum-queue client drops acks it stashed when the channel closes: those would be back.
+    expect((await readIds()).sort()).toEqual(before.filter((id) => !burst.has(id ?? '')).sort());
   });
 
   it('refuses to ack once its channel has closed', async () => {
