@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Delivery } from '@offload/broker';
 import { openStorage, type Storage } from '@offload/storage';
 import { createLogger } from '@offload/telemetry';
-import { createDeadLetterRecorder, deadLetterReason, deadLetteredAtMs } from './dead-letter-recorder';
+import { createDeadLetterRecorder } from './dead-letter-recorder';
 import { createTaskRecordKeeper } from './task-record-keeper';
 
 /** A dead-letter event as the recorder receives it; only the fields it reads matter. */
@@ -58,11 +58,5 @@ describe('createDeadLetterRecorder', () => {
     await createDeadLetterRecorder(createTaskRecordKeeper({ records: storage.records, maxLostRuns: 5 }), createLogger({ name: 't', level: 'silent' }))(delivery);
     expect((await storage.records.get(id))?.status).toBe('queued');
     expect(delivery.settled()).toBe('ack');
-  });
-
-  it('reads a broker-made dead letter past its delivery limit as worker_lost, with its x-death time', () => {
-    const headers = { 'x-death': [{ reason: 'delivery_limit', queue: 'offload.task.watermark', time: { '!': 'timestamp', value: 1_700_000_000 } }] };
-    expect(deadLetterReason(headers).code).toBe('worker_lost');
-    expect(deadLetteredAtMs(headers)).toBe(1_700_000_000_000);
   });
 });

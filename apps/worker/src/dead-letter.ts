@@ -1,18 +1,6 @@
 import type { ErrorCode, Topology } from '@offload/contracts';
 import type { Delivery, Publisher } from '@offload/broker';
-
-/** Headers every dead letter offload writes carries (the broker adds `x-death` to its own). */
-export const DEAD_LETTER_HEADERS = {
-  reason: 'x-offload-reason',
-  /** In the client's terms: what the task record says. */
-  error: 'x-offload-error',
-  /** For operators, when it says more than `error`: the error's own text (which may name paths). */
-  errorDetail: 'x-offload-error-detail',
-  attempts: 'x-offload-attempts',
-  taskType: 'x-offload-task-type',
-  sourceQueue: 'x-offload-source-queue',
-  at: 'x-offload-dead-lettered-at',
-} as const;
+import { DEAD_LETTER_HEADERS } from '@offload/dead-letters';
 
 const MAX_ERROR_LENGTH = 2_000;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { entryTaskId } from '@offload/dead-letters';
 import { rawConnection, waitUntil } from '@offload/test-support';
-import { entryTaskId } from '../src/dlq/entry';
 import { assertCliBuilt, readDeadLetters, runDlq } from './dlq-cli';
 import { createWorkerHarness, type WorkerHarness } from './harness';
 import { scriptedHandler, task } from './scripted-handler';

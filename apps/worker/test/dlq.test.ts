@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { encodeTaskPayload, type TaskPayload } from '@offload/contracts';
 import { openDeadLetterQueue } from '@offload/broker';
+import { redriveDeadLetters } from '@offload/dead-letters';
 import { rawConnection, waitUntil } from '@offload/test-support';
-import { redriveDeadLetters } from '../src/dlq/redrive';
 import { assertCliBuilt, readDeadLetters, runDlq } from './dlq-cli';
 import { createWorkerHarness, type WorkerHarness } from './harness';
 import { scriptedHandler, task } from './scripted-handler';
@@ -151,7 +151,7 @@ describe('dlq command', () => {
     const reader = await openDeadLetterQueue({ manager: h.manager, queue: h.topology.deadLetterQueue });
     // A task exchange with no queue bound: the mandatory publish comes back unroutable.
     const topology = { ...h.topology, taskExchange: nowhere };
-    const outcomes = await redriveDeadLetters({ reader, publisher: h.publisher, records: h.storage.records, topology }, { kind: 'ids', ids: [ids.b] });
+    const { outcomes } = await redriveDeadLetters({ reader, publisher: h.publisher, records: h.storage.records, topology }, { kind: 'ids', ids: [ids.b] });
     await reader.close();
     expect(outcomes).toEqual([{ kind: 'failed', id: ids.b, message: expect.stringMatching(/not published.*back to failed/) }]);
     const after = await h.storage.records.get(ids.b);

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { SIGNATURE_HEADER, createMessageSigner, encodeTaskPayload, type MessageSigner, type TaskPayload } from '@offload/contracts';
 import { createPublisher, openDeadLetterQueue } from '@offload/broker';
+import { redriveDeadLetters } from '@offload/dead-letters';
 import { createLogger } from '@offload/telemetry';
 import { rawConnection, waitUntil } from '@offload/test-support';
-import { redriveDeadLetters } from '../src/dlq/redrive';
 import { assertCliBuilt, runDlq } from './dlq-cli';
 import { createWorkerHarness, type WorkerHarness } from './harness';
 import { scriptedHandler, task } from './scripted-handler';
@@ -154,7 +154,7 @@ describe('a worker with TASK_SIGNING_KEY', () => {
     const reader = await openDeadLetterQueue({ manager: h.manager, queue: h.topology.deadLetterQueue });
     try {
       await publisher.waitForReady();
-      const outcomes = await redriveDeadLetters({ reader, publisher, records: h.storage.records, topology: h.topology, signer }, { kind: 'ids', ids: [failed.id, unsigned.id] });
+      const { outcomes } = await redriveDeadLetters({ reader, publisher, records: h.storage.records, topology: h.topology, signer }, { kind: 'ids', ids: [failed.id, unsigned.id] });
       expect(outcomes).toEqual(
         expect.arrayContaining([
           { kind: 'redriven', id: failed.id, task_type: 'watermark', entry_kept: false },

@@ -1,7 +1,7 @@
 import type { Channel, GetMessage } from 'amqplib';
 import { OffloadError } from '@offload/contracts';
 import type { AmqpConnectionManager } from './connect';
-import { amqpCloseCode } from './errors';
+import { BrokerRefusedError, BrokerUnreachableError, amqpCloseCode } from './errors';
 
 /** One message taken from a dead-letter queue and held (unacked) until the reader closes. */
 export interface DeadLetterEntry {
@@ -18,6 +18,14 @@ export interface DeadLetterEntry {
   ack(): boolean;
 }
 
+/** What one `read` took. */
+export interface DeadLetterBatch {
+  /** In queue order. */
+  readonly entries: DeadLetterEntry[];
+  /** True when the read stopped at its maximum while the queue still held ready messages. */
+  readonly truncated: boolean;
+}
+
 export interface DeadLetterQueueReader {
   readonly queue: string;
   /**
@@ -25,6 +33,11 @@ export interface DeadLetterQueueReader {
    * stay with this reader until acked, or until `close` hands them back to the queue.
    */
   readAll(): Promise<DeadLetterEntry[]>;
+  /**
+   * `readAll`, stopping after `max` entries: the others stay in the queue, untouched. Messages
+   * another reader holds at the time are neither taken nor counted.
+   */
+  read(max: number): Promise<DeadLetterBatch>;
   /**
    * Closes the channel once every ack is sent (see ACK_BATCH); the broker puts back every entry
    * not acked. Idempotent. Resolves true when every ack is known to have taken effect: the broker
@@ -67,8 +80,13 @@ const ACK_BATCH = 24;
  */
 export async function openDeadLetterQueue(options: DeadLetterQueueOptions): Promise<DeadLetterQueueReader> {
   const connection = options.manager.connection;
-  if (connection === undefined) throw new Error('not connected to RabbitMQ');
-  const channel: Channel = await connection.createChannel();
+  if (connection === undefined) throw new BrokerUnreachableError('not connected to RabbitMQ; the connection is being re-established');
+  let channel: Channel;
+  try {
+    channel = await connection.createChannel();
+  } catch (err) {
+    throw new BrokerUnreachableError(`could not open a channel to RabbitMQ: ${errorText(err)}`, { cause: err });
+  }
   let live = true;
   let acked = false;
   let closing: Promise<boolean> | undefined;
@@ -134,18 +152,29 @@ export async function openDeadLetterQueue(options: DeadLetterQueueOptions): Prom
     };
   };
 
-  return {
-    queue: options.queue,
-    async readAll() {
-      const entries: DeadLetterEntry[] = [];
-      for (;;) {
-        if (!live) throw new Error(`the channel reading ${options.queue} closed; its entries are back in the queue`);
+  const read = async (max: number): Promise<DeadLetterBatch> => {
+    const entries: DeadLetterEntry[] = [];
+    try {
+      while (entries.length < max) {
+        if (!live) throw new BrokerUnreachableError(`the channel reading ${options.queue} closed; its entries are back in the queue`);
         // Messages this channel holds unacked are not handed out again, so the loop ends once
         // every message has been taken.
         const message = await channel.get(options.queue, { noAck: false });
-        if (message === false) return entries;
+        if (message === false) return { entries, truncated: false };
         entries.push(toEntry(message));
       }
+      const { messageCount } = await channel.checkQueue(options.queue);
+      return { entries, truncated: messageCount > 0 };
+    } catch (err) {
+      throw readFailure(options.queue, err);
+    }
+  };
+
+  return {
+    queue: options.queue,
+    read,
+    async readAll() {
+      return (await read(Number.POSITIVE_INFINITY)).entries;
     },
     close() {
       closing ??= (async () => {
@@ -168,4 +197,18 @@ export async function openDeadLetterQueue(options: DeadLetterQueueOptions): Prom
       return closing;
     },
   };
+}
+
+/**
+ * Why a read failed, as a typed error: the broker refused this user the queue (no read
+ * permission), or the channel went away (its entries are back in the queue).
+ */
+function readFailure(queue: string, err: unknown): unknown {
+  if (err instanceof OffloadError) return err;
+  if (amqpCloseCode(err) === 403) return new BrokerRefusedError(`RabbitMQ refused to let this user read ${queue}: ${errorText(err)}`, { cause: err });
+  return new BrokerUnreachableError(`lost the channel reading ${queue} (${errorText(err)}); its entries are back in the queue`, { cause: err });
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -18,7 +18,10 @@ export class NotAcceptedError extends OffloadError {
   }
 }
 
-/** RabbitMQ cannot be reached at start-up. Its message is the one line `main` prints. */
+/**
+ * RabbitMQ cannot be reached: at start-up (its message is the one line `main` prints), or when a
+ * dead-letter reader cannot open or keep its channel (the API answers 503 with Retry-After).
+ */
 export class BrokerUnreachableError extends OffloadError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super('broker_unavailable', message, { ...options, retryable: true });

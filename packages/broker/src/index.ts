@@ -6,6 +6,7 @@ export { createPublisher, type Publisher, type PublisherOptions, type PublishMes
 export {
   openDeadLetterQueue,
   QueueNotFoundError,
+  type DeadLetterBatch,
   type DeadLetterEntry,
   type DeadLetterQueueOptions,
   type DeadLetterQueueReader,

@@ -64,6 +64,27 @@ describe('openDeadLetterQueue', () => {
     expect((await readIds()).sort()).toEqual([...ids].sort());
   });
 
+  it('reads at most max entries, says when the queue holds more, and puts them all back on close', async () => {
+    const reader = await openDeadLetterQueue({ manager, queue: topology.deadLetterQueue });
+    const first = await reader.read(2);
+    expect({ ids: first.entries.map((e) => e.messageId), truncated: first.truncated }).toEqual({ ids: ids.slice(0, 2), truncated: true });
+    const rest = await reader.read(1);
+    expect({ ids: rest.entries.map((e) => e.messageId), truncated: rest.truncated }).toEqual({ ids: ids.slice(2), truncated: false });
+    expect(await reader.read(5)).toEqual({ entries: [], truncated: false });
+    await reader.close();
+    expect((await readIds()).sort()).toEqual([...ids].sort());
+  });
+
+  it('fails with BrokerUnreachableError when not connected, and once its channel is gone', async () => {
+    const other = connectBroker({ url: TEST_AMQP_URL, logger, connectionName: 'dlq-reader-test-gone' });
+    await waitForBroker(other, TEST_AMQP_URL, 10_000);
+    const reader = await openDeadLetterQueue({ manager: other, queue: topology.deadLetterQueue });
+    await other.close();
+    await expect(reader.read(1)).rejects.toMatchObject({ name: 'BrokerUnreachableError', code: 'broker_unavailable' });
+    await expect(openDeadLetterQueue({ manager: other, queue: topology.deadLetterQueue })).rejects.toMatchObject({ name: 'BrokerUnreachableError' });
+    expect((await readIds()).sort()).toEqual([...ids].sort());
+  });
+
   it('removes only the entries it acked', async () => {
     const reader = await openDeadLetterQueue({ manager, queue: topology.deadLetterQueue });
     const entries = await reader.readAll();

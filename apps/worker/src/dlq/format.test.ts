@@ -1,4 +1,4 @@
-import type { DeadLetterRow } from './entry';
+import type { DeadLetterRow } from '@offload/dead-letters';
 import { formatDeadLetters, formatDeadLettersJson, formatPurgeReport, formatRedriveReport, oneLine } from './format';
 
 const ID = '6f1c7b3e-1d2a-4c5b-9e8f-0a1b2c3d4e5f';

@@ -1,7 +1,5 @@
 import { formatTable } from '@offload/config';
-import type { DeadLetterRow } from './entry';
-import type { PurgeOutcome } from './purge';
-import type { RedriveOutcome } from './redrive';
+import type { DeadLetterRow, PurgeOutcome, RedriveOutcome } from '@offload/dead-letters';
 
 /** Longest error shown in the table; `--json` carries the whole text. */
 const ERROR_COLUMN_MAX = 100;

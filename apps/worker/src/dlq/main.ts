@@ -12,13 +12,11 @@ import {
 } from '@offload/broker';
 import { openStorage, RecordStoreUnreachableError } from '@offload/storage';
 import { createLogger, type Logger } from '@offload/telemetry';
+import { listDeadLetters, purgeCompleted, purgeDeadLetters, redriveCompleted, redriveDeadLetters, type DeadLetterSelection } from '@offload/dead-letters';
 import { signerFrom } from '../signing-config';
 import { loadDlqConfig, type DlqConfig } from './config';
 import { formatDeadLetters, formatDeadLettersJson, formatPurgeReport, formatRedriveReport } from './format';
-import { listDeadLetters } from './list';
-import { USAGE, UsageError, parseDlqArgs, type DeadLetterSelection } from './parse-args';
-import { purgeDeadLetters, purgeExitCode } from './purge';
-import { redriveDeadLetters, redriveExitCode } from './redrive';
+import { USAGE, UsageError, parseDlqArgs } from './parse-args';
 
 /**
  * `npm run dlq -- list|redrive|purge`: the entry point, and the only file with side effects.
@@ -47,16 +45,16 @@ async function main(argv: readonly string[]): Promise<number> {
     const reader = await openDeadLetterQueue({ manager, queue: topology.deadLetterQueue });
     try {
       if (command.command === 'list') {
-        const rows = await listDeadLetters(reader);
+        const { rows } = await listDeadLetters(reader);
         await reader.close();
         process.stdout.write(`${command.json ? formatDeadLettersJson(rows) : formatDeadLetters(rows, reader.queue)}\n`);
         return 0;
       }
       if (command.command === 'purge') {
         // Needs neither the record store nor a publisher: a purge changes no task record.
-        const outcomes = await purgeDeadLetters({ reader }, command.selection);
+        const { outcomes } = await purgeDeadLetters({ reader }, command.selection);
         process.stdout.write(`${formatPurgeReport(outcomes, reader.queue)}\n`);
-        return purgeExitCode(outcomes);
+        return purgeCompleted(outcomes) ? 0 : 1;
       }
       return await redrive({ config, topology, manager, reader, logger }, command.selection);
     } finally {
@@ -76,11 +74,11 @@ async function redrive(
   const publisher = createPublisher({ manager: ctx.manager, topology: ctx.topology, logger: ctx.logger, publishTimeoutMs: ctx.config.PUBLISH_TIMEOUT_MS, declareTopology: false, sign: signer });
   try {
     await withDeadline(publisher.waitForReady(), ctx.config.BROKER_CONNECT_TIMEOUT_MS, 'no confirmed channel to RabbitMQ (has a worker declared the topology?)');
-    const outcomes = await redriveDeadLetters({ reader: ctx.reader, publisher, records: storage.records, topology: ctx.topology, signer }, selection);
+    const { outcomes } = await redriveDeadLetters({ reader: ctx.reader, publisher, records: storage.records, topology: ctx.topology, signer }, selection);
     // Closing waits until the broker has processed every ack: only then is the report true.
     await ctx.reader.close();
     process.stdout.write(`${formatRedriveReport(outcomes, ctx.reader.queue)}\n`);
-    return redriveExitCode(outcomes);
+    return redriveCompleted(outcomes) ? 0 : 1;
   } finally {
     await publisher.close();
     await storage.close();

@@ -1,15 +1,16 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { OffloadError } from '@offload/contracts';
+import { describeSelection, type DeadLetterSelection } from '@offload/dead-letters';
 
-/** Which dead letters a command acts on: those of the tasks with these ids, or every one. */
-export type DeadLetterSelection = { kind: 'all' } | { kind: 'ids'; ids: readonly string[] };
+/** What a command line selects (`--all`, `--id`): every dead letter, or those of the tasks with these ids. */
+export type CliSelection = Extract<DeadLetterSelection, { kind: 'all' } | { kind: 'ids' }>;
 
 export type DlqCommand =
   | { command: 'help' }
   | { command: 'list'; json: boolean }
-  | { command: 'redrive'; selection: DeadLetterSelection }
-  | { command: 'purge'; selection: DeadLetterSelection };
+  | { command: 'redrive'; selection: CliSelection }
+  | { command: 'purge'; selection: CliSelection };
 
 export const USAGE = `usage: npm run dlq -- <command> [options]
 
@@ -64,7 +65,7 @@ export function parseDlqArgs(argv: readonly string[]): DlqCommand {
   }
 }
 
-function parseSelection(command: string, values: { id?: string[]; all?: boolean }): DeadLetterSelection {
+function parseSelection(command: string, values: { id?: string[]; all?: boolean }): CliSelection {
   const ids = values.id ?? [];
   if (values.all === true && ids.length > 0) throw new UsageError('give either --id or --all, not both');
   if (values.all === true) return { kind: 'all' };
@@ -75,12 +76,8 @@ function parseSelection(command: string, values: { id?: string[]; all?: boolean 
 }
 
 /** What a purge without `--yes` would have removed, for the refusal. */
-function describePurge(selection: DeadLetterSelection): string {
-  const what =
-    selection.kind === 'all'
-      ? 'every dead letter in the queue'
-      : `the dead letters of ${selection.ids.length === 1 ? 'task' : `${selection.ids.length} tasks:`} ${selection.ids.join(', ')}`;
-  return `purge would remove ${what} for good (a purged task stays failed)`;
+function describePurge(selection: CliSelection): string {
+  return `purge would remove ${describeSelection(selection)} for good (a purged task stays failed)`;
 }
 
 type OptionSpec = NonNullable<Parameters<typeof parseArgs>[0]>['options'];

@@ -1,10 +1,10 @@
 import { decodeTaskPayload, type DecodeResult, type ErrorCode } from '@offload/contracts';
 import type { DeadLetterEntry } from '@offload/broker';
-import { DEAD_LETTER_HEADERS } from '../dead-letter';
-import { deadLetterReason, deadLetteredAtMs } from '../dead-letter-recorder';
+import { DEAD_LETTER_HEADERS } from './headers';
 import { messageNames, type MessageNames } from './message-names';
+import { deadLetterReason, deadLetteredAtMs } from './reason';
 
-/** One dead letter as `dlq list` shows it (snake_case: `--json` prints these objects). */
+/** One dead letter as `dlq list` shows it (snake_case: `--json` prints these objects, and `GET /v1/dead-letters` answers with them). */
 export interface DeadLetterRow {
   /**
    * The envelope's task id. For a body that is not a valid envelope, the id its properties or

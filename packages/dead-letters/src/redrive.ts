@@ -18,11 +18,11 @@ import {
 } from '@offload/contracts';
 import type { DeadLetterEntry, DeadLetterQueueReader, Publisher } from '@offload/broker';
 import type { RecordStore, UpdateOutcome } from '@offload/storage';
-import { deadLetterReason } from '../dead-letter-recorder';
 import { entryTaskId } from './entry';
-import type { DeadLetterSelection } from './parse-args';
+import { deadLetterReason } from './reason';
+import { selectDeadLetters, type DeadLetterReadOptions, type DeadLetterSelection } from './selection';
 
-/** What happened to one selected dead letter (or to an `--id` that matched none). */
+/** What happened to one selected dead letter (or to an id that matched none). */
 export type RedriveOutcome =
   /** Record queued, message confirmed on the task exchange, dead letter acked. */
   | { kind: 'redriven'; id: string; task_type: TaskType; entry_kept: boolean }
@@ -52,6 +52,12 @@ export interface RedriveDeps {
   signer?: MessageSigner | undefined;
 }
 
+export interface RedriveReport {
+  outcomes: RedriveOutcome[];
+  /** True when the read stopped at `maxEntries` with more in the queue: entries past it were not looked at. */
+  truncated: boolean;
+}
+
 const envelopeObjectSchema = z.record(z.string(), z.unknown());
 
 /**
@@ -60,24 +66,18 @@ const envelopeObjectSchema = z.record(z.string(), z.unknown());
  * envelope is published with `retry_count: 0` and confirmed, and only then is the dead letter
  * acked. Entries not acked go back to the queue when the caller closes the reader.
  */
-export async function redriveDeadLetters(deps: RedriveDeps, selection: DeadLetterSelection): Promise<RedriveOutcome[]> {
-  const entries = await deps.reader.readAll();
-  const wanted = selection.kind === 'ids' ? new Set(selection.ids) : undefined;
+export async function redriveDeadLetters(deps: RedriveDeps, selection: DeadLetterSelection, options: DeadLetterReadOptions = {}): Promise<RedriveReport> {
+  const { entries, truncated } = await deps.reader.read(options.maxEntries ?? Number.POSITIVE_INFINITY);
+  const { selected, notFound } = selectDeadLetters(entries, selection);
   const outcomes: RedriveOutcome[] = [];
   const done = new Set<string>();
-  const seen = new Set<string>();
-  for (const entry of entries) {
-    const id = entryTaskId(entry);
-    if (wanted !== undefined && (id === undefined || !wanted.has(id))) continue;
-    if (id !== undefined) seen.add(id);
+  for (const { entry, row } of selected) {
     outcomes.push(
-      await redriveEntry(deps, entry, done).catch((err: unknown): RedriveOutcome => ({ kind: 'failed', id: id ?? 'unknown', message: errorMessage(err) })),
+      await redriveEntry(deps, entry, done).catch((err: unknown): RedriveOutcome => ({ kind: 'failed', id: row.id ?? 'unknown', message: errorMessage(err) })),
     );
   }
-  for (const id of wanted ?? []) {
-    if (!seen.has(id)) outcomes.push({ kind: 'not_found', id });
-  }
-  return outcomes;
+  for (const id of notFound) outcomes.push({ kind: 'not_found', id });
+  return { outcomes, truncated };
 }
 
 async function redriveEntry(deps: RedriveDeps, entry: DeadLetterEntry, done: Set<string>): Promise<RedriveOutcome> {
@@ -160,8 +160,9 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** 0 when every selected dead letter was re-driven or removed; 1 when any is left or missing. */
-export function redriveExitCode(outcomes: readonly RedriveOutcome[]): 0 | 1 {
-  const ok = new Set<RedriveOutcome['kind']>(['redriven', 'already_succeeded', 'duplicate']);
-  return outcomes.every((o) => ok.has(o.kind)) ? 0 : 1;
+const COMPLETED = new Set<RedriveOutcome['kind']>(['redriven', 'already_succeeded', 'duplicate']);
+
+/** True when every selected dead letter was re-driven or removed (none left or missing). */
+export function redriveCompleted(outcomes: readonly RedriveOutcome[]): boolean {
+  return outcomes.every((o) => COMPLETED.has(o.kind));
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DeadLetterEntry } from '@offload/broker';
-import { DEAD_LETTER_HEADERS } from '../dead-letter';
+import { DEAD_LETTER_HEADERS } from './headers';
 
 /** The task id and type a message names, each only when it is well-formed. */
 export interface MessageNames {
@@ -17,7 +17,7 @@ const uuidSchema = z.uuid();
  * `-` or `.`. Anything else (spaces, control characters, a page of text) is not shown: the
  * table goes to a terminal, and the field came from whoever published the message.
  */
-const TASK_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,31}$/;
+export const TASK_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,31}$/;
 
 /** What the worker writes as type and message id when a message carried none (consumer.ts). */
 const PLACEHOLDER = 'unknown';
