@@ -45,6 +45,7 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/packages/broker/dist ./packages/broker/dist
 COPY --from=build /app/packages/config/dist ./packages/config/dist
 COPY --from=build /app/packages/contracts/dist ./packages/contracts/dist
+COPY --from=build /app/packages/dead-letters/dist ./packages/dead-letters/dist
 COPY --from=build /app/packages/storage/dist ./packages/storage/dist
 COPY --from=build /app/packages/telemetry/dist ./packages/telemetry/dist
 COPY --from=build /app/apps/api/dist ./apps/api/dist

@@ -11,6 +11,7 @@ import { HttpProblem } from './http-errors';
 import { problemHandler } from './problem';
 import { rateLimit } from './rate-limit';
 import { requestLog } from './request-log';
+import { deadLetterRoutes, type DeadLetterSource } from './routes/dead-letters';
 import { healthRoutes } from './routes/health';
 import { statsRoutes } from './routes/stats';
 import { taskFormRoutes } from './routes/task-forms';
@@ -33,6 +34,8 @@ export interface AppDeps {
   afterResponse: AfterResponse;
   /** Queue depths for GET /v1/stats. */
   queueDepths: QueueDepths;
+  /** The dead-letter queue for GET /v1/dead-letters and its re-drive and purge (admin). */
+  deadLetters: DeadLetterSource;
   limits: { uploadMaxBytes: number; datasetMaxBytes: number; jsonBodyMaxBytes: number };
   /** How long an Idempotency-Key keeps answering with its task. @defaultValue 24 h */
   idempotencyTtlMs?: number;
@@ -143,6 +146,16 @@ export function createApp(deps: AppDeps): Express {
   app.use(taskEventRoutes({ queries: deps.storage.queries, hub, retryMs: 2_000, heartbeatMs: events.heartbeatMs, retryAfterSeconds: submitDeps.retryAfterSeconds }));
   app.use(statsRoutes({ queries: deps.storage.queries, queueDepths: deps.queueDepths, topology: deps.topology }));
   app.use(workersRoutes({ workers: deps.storage.workers }));
+  app.use(
+    deadLetterRoutes({
+      deadLetters: deps.deadLetters,
+      publisher: deps.publisher,
+      records: deps.storage.records,
+      topology: deps.topology,
+      jsonBodyMaxBytes: deps.limits.jsonBodyMaxBytes,
+      retryAfterSeconds: submitDeps.retryAfterSeconds,
+    }),
+  );
   app.use(webhookRoutes({ webhookSecrets: deps.storage.webhookSecrets }));
   app.use((req, _res, next) => next(new HttpProblem('not_found', `no route for ${req.method} ${JSON.stringify(req.path.slice(0, 200))}`)));
   app.use(problemHandler());

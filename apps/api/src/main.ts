@@ -1,6 +1,6 @@
 import { buildTopology, createMessageSigner } from '@offload/contracts';
 import { ConfigError, ListenError, amqpCaFrom, listen, retentionOptionsFrom, storageOptionsFrom } from '@offload/config';
-import { BrokerRefusedError, BrokerUnreachableError, createManagementApi, createPublisher, createQueueDepths, managementUrlFrom, openBrokerConnection, vhostFromAmqpUrl } from '@offload/broker';
+import { BrokerRefusedError, BrokerUnreachableError, createManagementApi, createPublisher, createQueueDepths, managementUrlFrom, openBrokerConnection, openDeadLetterQueue, vhostFromAmqpUrl } from '@offload/broker';
 import { openStorage, RecordStoreUnreachableError, startRetentionSweeps } from '@offload/storage';
 import { createLogger, createMetrics, logProcessWarnings } from '@offload/telemetry';
 import { createAfterResponse } from './after-response';
@@ -65,6 +65,12 @@ async function main(): Promise<void> {
     metrics,
     afterResponse,
     queueDepths,
+    deadLetters: {
+      open: () => openDeadLetterQueue({ manager, queue: topology.deadLetterQueue }),
+      // A re-drive accepts what workers accept (both keys); the publisher signs its copy with the current one.
+      verifier:
+        config.TASK_SIGNING_KEY === undefined ? undefined : await createMessageSigner({ current: config.TASK_SIGNING_KEY, previous: config.TASK_SIGNING_KEY_PREVIOUS }),
+    },
     limits: { uploadMaxBytes: config.UPLOAD_MAX_BYTES, datasetMaxBytes: config.DATASET_MAX_BYTES, jsonBodyMaxBytes: config.JSON_BODY_MAX_BYTES },
     idempotencyTtlMs: config.IDEMPOTENCY_TTL_MS,
     isAccepting: () => accepting,

@@ -6,6 +6,7 @@ import {
   createPublisher,
   createQueueDepths,
   managementUrlFrom,
+  openDeadLetterQueue,
   vhostFromAmqpUrl,
   waitForBroker,
   type AmqpConnectionManager,
@@ -107,6 +108,7 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
     metrics: createMetrics('api'),
     afterResponse,
     queueDepths,
+    deadLetters: { open: () => openDeadLetterQueue({ manager, queue: topology.deadLetterQueue }) },
     limits: {
       uploadMaxBytes: options.uploadMaxBytes ?? 5 * 1024 * 1024,
       datasetMaxBytes: options.datasetMaxBytes ?? options.uploadMaxBytes ?? 5 * 1024 * 1024,
