@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { describeEnv } from '@offload/config';
-import { API_KEY_PATTERN, BROKER_ROLES, BROKER_USERS, DEFAULT_PREFIX, brokerPermissions, type BrokerRole } from '@offload/contracts';
+import { API_KEY_PATTERN, BROKER_ROLES, BROKER_USERS, DEFAULT_PREFIX, brokerPermissions, buildTopology, type BrokerPermissions, type BrokerRole } from '@offload/contracts';
 import { workerEnvSchema } from '@offload/worker/testing';
 
 const ROOT = resolve(__dirname, '../..');
@@ -17,6 +17,23 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' ? (v as Json) : {});
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const workerVars = new Set(describeEnv(workerEnvSchema).map((v) => v.name));
+
+/**
+ * The names of the `prefix` topology each regex of the API user's permission matches: it
+ * publishes to the task exchange, and reads the dead-letter queue for the admin routes
+ * /v1/dead-letters (list, re-drive, purge); it declares nothing and reads no other queue.
+ */
+function apiGrants(permissions: BrokerPermissions, prefix: string): Record<keyof BrokerPermissions, string[]> {
+  const topology = buildTopology(prefix);
+  const names = [...topology.exchanges.map((e) => e.name), ...topology.queues.map((q) => q.name)];
+  const matching = (regex: string) => names.filter((name) => new RegExp(regex).test(name));
+  return { configure: matching(permissions.configure), write: matching(permissions.write), read: matching(permissions.read) };
+}
+
+const apiNeeds = (prefix: string) => {
+  const topology = buildTopology(prefix);
+  return { configure: [], write: [topology.taskExchange], read: [topology.deadLetterQueue] };
+};
 
 /** The vhost an AMQP URL connects to: its path, `/` when it has none. */
 const vhostOf = (url: URL) => (url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : '/');
@@ -63,6 +80,11 @@ describe('docker/compose.yaml: RabbitMQ users', () => {
       expect([role, granted[0]?.vhost]).toEqual([role, login(role === 'dlq' ? 'dlq' : role).vhost]);
     }
     expect(spec.users.find((u) => u.name === BROKER_USERS.api)?.tags).toEqual(['management']);
+  });
+
+  it('lets offload-api publish to the task exchange and read the dead-letter queue, nothing else of the topology', () => {
+    const granted = spec.permissions.find((p) => p.user === BROKER_USERS.api) ?? { configure: '', write: '', read: '' };
+    expect(apiGrants(granted, prefix)).toEqual(apiNeeds(prefix));
   });
 
   it('creates the users in a one-shot step after RabbitMQ is healthy, with the administrator and every password from secrets', () => {
@@ -171,6 +193,12 @@ describe('deploy/k8s: RabbitMQ users', () => {
     expect(permission.user).toBe(BROKER_USERS[role]);
     expect(permission.permissions).toEqual(brokerPermissions(prefix)[role]);
     expect(permission.vhost).toBe(vhostOf(new URL(String(secretData(roleSecret(role)).AMQP_URL))));
+  });
+
+  it('lets offload-api publish to the task exchange and read the dead-letter queue, nothing else of the topology', () => {
+    const permissions = obj(obj(named('Permission', BROKER_USERS.api).spec).permissions);
+    const granted = { configure: String(permissions.configure), write: String(permissions.write), read: String(permissions.read) };
+    expect(apiGrants(granted, prefix)).toEqual(apiNeeds(prefix));
   });
 
   it('every User and Permission names the same RabbitmqCluster; no other user is granted anything but KEDA’s, which gets nothing', () => {

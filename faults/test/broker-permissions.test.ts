@@ -2,7 +2,8 @@
 // permission regexes brokerPermissions() gives them — the ones docker/ and deploy/k8s/ carry —
 // on the suite's node: the built API (BROKER_DECLARE_TOPOLOGY=false), a worker (runWorker, as
 // the entry point wires it, which declares the topology) and the built `npm run dlq` each log in
-// as their own user, and a task succeeds, one is dead-lettered, retried and re-driven. Then each
+// as their own user, and a task succeeds, one is dead-lettered, retried and re-driven (by the DLQ
+// command, then through the API's /v1/dead-letters), and one is purged through the API. Then each
 // user tries what it must not do, and the broker answers 403 ACCESS_REFUSED.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -69,6 +70,19 @@ describe('RabbitMQ users with least-privilege permissions', () => {
       });
     });
 
+  /** POSTs JSON to the API (AUTH=off: an admin) and returns the status and body. */
+  const post = async (path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const res = await fetch(`${api.base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  /** The ids `GET /v1/dead-letters` lists, as the API's broker user reads them. */
+  const apiDeadLetterIds = async (): Promise<string[]> => {
+    const res = await fetch(`${api.base}/v1/dead-letters`, { signal: AbortSignal.timeout(10_000) });
+    if (res.status !== 200) throw new Error(`GET /v1/dead-letters: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { dead_letters: { id: string }[] }).dead_letters.map((row) => row.id);
+  };
+
   const finished = (id: string): Promise<TaskRecord> =>
     waitUntil(async () => {
       const record = await api.record(id);
@@ -102,7 +116,7 @@ describe('RabbitMQ users with least-privilege permissions', () => {
     await dataDir.remove();
   }, 60_000);
 
-  it('the publish-only API serves, unready, until the worker has declared the topology', async () => {
+  it('the API, which may declare nothing, serves, unready, until the worker has declared the topology', async () => {
     await apiProcess.waitForLog((line) => line.msg === 'offload API listening', START_TIMEOUT_MS, 'listening');
     await apiProcess.waitForLog((line) => typeof line.msg === 'string' && line.msg.startsWith('waiting for the topology'), START_TIMEOUT_MS, 'waiting for the topology');
     expect((await api.get('/readyz')).status).toBe(503);
@@ -125,6 +139,9 @@ describe('RabbitMQ users with least-privilege permissions', () => {
     const listed = await dlq('list', '--json');
     expect(listed).toMatchObject({ code: 0, stderr: '' });
     expect((JSON.parse(listed.stdout) as { id: string }[]).map((row) => row.id)).toEqual([flaky.id]);
+    // The API's user reads the dead-letter queue too, and puts back what it read.
+    expect(await apiDeadLetterIds()).toEqual([flaky.id]);
+    expect(await apiDeadLetterIds()).toEqual([flaky.id]);
   }, 60_000);
 
   it('re-drives the dead letter as the DLQ user; the worker retries it through the delay cascade to success', async () => {
@@ -142,19 +159,48 @@ describe('RabbitMQ users with least-privilege permissions', () => {
     expect((await dlq('list', '--json')).stdout.trim()).toBe('[]');
   }, 60_000);
 
-  it('refuses the API user anything but publishing to the task exchange', async () => {
+  it('re-drives and purges dead letters through the API as offload-api', async () => {
+    await Promise.all(workers.map((w) => w.stop('SIGTERM', 10_000)));
+    await startWorker({ WATERMARK_MAX_ATTEMPTS: '1' });
+    const imageKey = await api.uploadImage();
+    const flaky = await api.submit(imageKey, 'flaky:1:0');
+    const broken = await api.submit(imageKey, 'no-such-script');
+    if (flaky.outcome !== 'accepted' || broken.outcome !== 'accepted') throw new Error(`not accepted: ${JSON.stringify([flaky, broken])}`);
+    expect((await finished(flaky.id)).status).toBe('failed');
+    expect((await finished(broken.id)).status).toBe('failed');
+    await waitUntil(async () => (await apiDeadLetterIds()).length === 2, { timeoutMs: 10_000, description: 'two dead letters' });
+
+    await Promise.all(workers.map((w) => w.stop('SIGTERM', 10_000)));
+    await startWorker({ WATERMARK_MAX_ATTEMPTS: '2', RETRY_BASE_MS: '100', RETRY_MAX_MS: '200' });
+    const redriven = await post('/v1/dead-letters/redrive', { ids: [flaky.id] });
+    expect(redriven).toMatchObject({ status: 200, body: { redriven: 1, completed: true } });
+    expect(await finished(flaky.id)).toMatchObject({ status: 'succeeded', attempts: 2 });
+
+    const purged = await post('/v1/dead-letters/purge', { reason: 'validation_failed', confirm: true });
+    expect(purged).toMatchObject({ status: 200, body: { purged: 1, completed: true, outcomes: [{ kind: 'purged', id: broken.id }] } });
+    expect(await apiDeadLetterIds()).toEqual([]);
+    expect((await api.record(broken.id))?.status).toBe('failed');
+  }, 90_000);
+
+  it('refuses the API user anything but publishing to the task exchange and reading the dead-letter queue', async () => {
     const url = users.url('api', 'amqp', host);
     const refused = new RegExp(`403 \\(ACCESS-REFUSED\\).*refused for user '${BROKER_USERS.api}'`);
     expect(await refusal(url, (ch) => ch.consume(topology.workQueues.watermark, () => undefined))).toMatch(refused);
-    expect(await refusal(url, (ch) => ch.get(topology.deadLetterQueue))).toMatch(refused);
+    expect(await refusal(url, (ch) => ch.get(topology.workQueues.watermark))).toMatch(refused);
+    expect(await refusal(url, (ch) => ch.purgeQueue(topology.workQueues.watermark))).toMatch(refused);
+    expect(await refusal(url, (ch) => ch.get(topology.deadLetterEventsQueue))).toMatch(refused);
+    expect(await refusal(url, (ch) => ch.get(topology.callbackQueue))).toMatch(refused);
+    expect(await refusal(url, (ch) => ch.deleteQueue(topology.deadLetterQueue))).toMatch(refused);
     expect(await refusal(url, publishTo(topology.deadLetterExchange))).toMatch(refused);
     expect(await refusal(url, publishTo(topology.delayEntryExchange))).toMatch(refused);
     // The default exchange: straight into a work queue, past the task exchange.
     expect(await refusal(url, publishTo('', topology.workQueues.watermark))).toMatch(refused);
     expect(await refusal(url, (ch) => ch.assertQueue(`${DEFAULT_PREFIX}.task.siphon`))).toMatch(refused);
     expect(await refusal(url, (ch) => ch.deleteQueue(topology.workQueues.watermark))).toMatch(refused);
-    // What it may do: publish to the task exchange (an unroutable key, so nothing runs).
+    // What it may do: publish to the task exchange (an unroutable key, so nothing runs), and take
+    // from the dead-letter queue (empty now; the channel's close hands back anything taken).
     expect(await refusal(url, publishTo(topology.taskExchange, 'no-such-type'))).toBe('not refused within 5 s');
+    expect(await refusal(url, (ch) => ch.get(topology.deadLetterQueue))).toBe('not refused within 5 s');
   }, 60_000);
 
   it('refuses the worker user the dead-letter queue (the DLQ command’s) and any other name', async () => {
@@ -177,7 +223,7 @@ describe('RabbitMQ users with least-privilege permissions', () => {
     expect(await refusal(url, (ch) => ch.assertExchange(topology.taskExchange, 'direct', { durable: true }))).toMatch(refused);
   }, 60_000);
 
-  it('an API left to declare the topology as its publish-only user stops with one line', async () => {
+  it('an API left to declare the topology as its own user (no configure permission) stops with one line', async () => {
     const port = await freePort();
     const declaring = startChild('api', [API_ENTRY], { ...common, AMQP_URL: users.url('api', 'amqp', host), PORT: String(port), HOST: '127.0.0.1', AUTH: 'off', LOG_LEVEL: 'silent' });
     const exit = await Promise.race([declaring.exited, new Promise<'running'>((done) => setTimeout(() => done('running'), 20_000).unref())]);

@@ -9,7 +9,7 @@ function needed(topology: Topology): Record<BrokerRole, Record<Operation, Set<st
   const all = new Set([...topology.exchanges.map((e) => e.name), ...topology.queues.map((q) => q.name)]);
   const without = (name: string) => new Set([...all].filter((n) => n !== name));
   return {
-    api: { configure: new Set(), write: new Set([topology.taskExchange]), read: new Set() },
+    api: { configure: new Set(), write: new Set([topology.taskExchange]), read: new Set([topology.deadLetterQueue]) },
     worker: { configure: all, write: all, read: without(topology.deadLetterQueue) },
     dlq: { configure: new Set(), write: new Set([topology.taskExchange]), read: new Set([topology.deadLetterQueue]) },
   };

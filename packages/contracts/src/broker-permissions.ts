@@ -36,14 +36,16 @@ function literal(text: string): string {
  * The least each role needs on the topology of `prefix`, in regexes that name no task type or
  * delay level, so adding either never touches a deploy file:
  *
- * - `api` publishes tasks to `<prefix>.tasks` and nothing else. It declares nothing: it checks
- *   passively that the workers declared the topology (BROKER_DECLARE_TOPOLOGY=false), and reads
- *   queue depths for GET /v1/stats with passive declares (or the management API).
+ * - `api` publishes tasks to `<prefix>.tasks`, and reads `<prefix>.dead-letter` (basic.get, ack)
+ *   for the admin routes /v1/dead-letters, which list, re-drive (to `<prefix>.tasks`) and purge
+ *   as the DLQ command does. It declares nothing: it checks passively that the workers declared
+ *   the topology (BROKER_DECLARE_TOPOLOGY=false), and reads queue depths for GET /v1/stats with
+ *   passive declares (or the management API).
  * - `worker` declares the whole topology (configure and write on every name, since a binding
  *   needs write on its destination and a queue's dead-letter exchange needs write), consumes the
  *   work queues, `<prefix>.dead-letter.events` and `<prefix>.callbacks` (webhooks), and publishes retries (delay cascade), dead
  *   letters and requeues on shutdown. It may not read `<prefix>.dead-letter`: only the DLQ
- *   command takes entries out of it.
+ *   command and the API's admin routes take entries out of it.
  * - `dlq` reads `<prefix>.dead-letter` (basic.get, ack) and re-drives to `<prefix>.tasks`.
  */
 export function brokerPermissions(prefix: string = DEFAULT_PREFIX): Readonly<Record<BrokerRole, BrokerPermissions>> {
@@ -54,13 +56,14 @@ export function brokerPermissions(prefix: string = DEFAULT_PREFIX): Readonly<Rec
   const delay = 'delay\\.(?:out|\\d+)';
   const everything = exchangesAndQueues(`tasks|dead|dead-letter|dead-letter\\.events|callbacks|${delay}|${workQueues}`);
   const taskExchange = `^${p}\\.tasks$`;
+  const deadLetterQueue = `^${p}\\.dead-letter$`;
   return {
-    api: { configure: NOTHING, write: taskExchange, read: NOTHING },
+    api: { configure: NOTHING, write: taskExchange, read: deadLetterQueue },
     worker: {
       configure: everything,
       write: everything,
       read: exchangesAndQueues(`tasks|dead|dead-letter\\.events|callbacks|${delay}|${workQueues}`),
     },
-    dlq: { configure: NOTHING, write: taskExchange, read: `^${p}\\.dead-letter$` },
+    dlq: { configure: NOTHING, write: taskExchange, read: deadLetterQueue },
   };
 }
