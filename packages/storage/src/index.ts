@@ -10,6 +10,7 @@ export type { DbStorage } from './db/db-storage';
 export { RecordStoreUnreachableError, SQLITE_FILE, type Dialect, type RecordDatabase } from './db/open-database';
 export { RecordStoreUnavailableError } from './db/store-errors';
 export { InvalidCursorError, type ListRequest, type TaskCounts, type TaskFilter, type TaskPage, type TaskQueries, type VersionedRecord } from './db/task-queries';
+export type { ChangesRequest, FinishedCount, FinishedTimes, HistoryRequest, TaskActivity, TaskChange, TaskHistory } from './db/task-activity';
 export { BlobNotFoundError } from './blob-not-found-error';
 export { sweepRetention, type RetentionDeps, type RetentionReport, type RetentionSweepOptions } from './db/retention';
 export { startRetentionSweeps, type RetentionSweeps, type RetentionSweepsOptions } from './db/retention-sweeps';

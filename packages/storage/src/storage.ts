@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ApiKeyScope, TaskRecord } from '@offload/contracts';
+import type { TaskActivity } from './db/task-activity';
 import type { TaskQueries } from './db/task-queries';
 
 /**
@@ -251,6 +252,8 @@ export interface Storage {
   readonly records: RecordStore;
   /** Listing and counting task records. */
   readonly queries: TaskQueries;
+  /** What changed since a moment, and what finished in a window (the console's live pages). */
+  readonly activity: TaskActivity;
   readonly idempotency: IdempotencyStore;
   /** Which uploads were stored, and when (retention). */
   readonly uploads: UploadRegistry;

@@ -13,6 +13,7 @@ import { createDbUploadRegistry } from './db-upload-registry';
 import { createDbWorkerStore } from './db-worker-store';
 import { openRecordDatabase, type OpenDatabaseOptions, type RecordDatabase } from './open-database';
 import { guarded } from './store-errors';
+import { createTaskActivity } from './task-activity';
 import { createTaskQueries } from './task-queries';
 
 /** Storage with its records (and Idempotency-Keys, API keys, rate limits) in the record database, and blobs under DATA_DIR. */
@@ -33,6 +34,7 @@ export async function openDbStorage(options: OpenDatabaseOptions): Promise<DbSto
     blobs: createFsBlobStore(blobsDir),
     records: createDbRecordStore(database),
     queries: createTaskQueries(database),
+    activity: createTaskActivity(database),
     idempotency: createDbIdempotencyStore(database),
     uploads: createDbUploadRegistry(database),
     workers: createDbWorkerStore(database),

@@ -5,6 +5,7 @@ import { uploads } from './migrations/0003-uploads';
 import { apiKeys } from './migrations/0004-api-keys';
 import { tenantTypeStatusIndex } from './migrations/0005-tenant-type-status-index';
 import { scheduledTasksAndWebhookSecrets } from './migrations/0006-scheduled-tasks-and-webhook-secrets';
+import { tasksByUpdate } from './migrations/0007-tasks-by-update';
 
 /**
  * Versioned migrations, applied in name order at start-up by whichever process comes first (the
@@ -19,6 +20,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004_api_keys': apiKeys,
   '0005_tenant_type_status_index': tenantTypeStatusIndex,
   '0006_scheduled_tasks_and_webhook_secrets': scheduledTasksAndWebhookSecrets,
+  '0007_tasks_by_update': tasksByUpdate,
 };
 
 /** The migrations as Kysely's Migrator reads them. */

@@ -18,6 +18,8 @@ export interface TaskFilter {
   createdBefore?: Date;
   /** One tenant's tasks only (undefined: every tenant's). */
   tenant?: string;
+  /** Tasks whose id starts with this (lower-case hex digits and dashes, as ids are stored). */
+  idPrefix?: string;
 }
 
 export interface ListRequest extends TaskFilter {
@@ -80,6 +82,7 @@ function filterHash(filter: TaskFilter): string {
     filter.createdAfter?.getTime() ?? null,
     filter.createdBefore?.getTime() ?? null,
     filter.tenant ?? null,
+    filter.idPrefix ?? null,
   ]);
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
 }
@@ -123,6 +126,11 @@ export function createTaskQueries(database: RecordDatabase): TaskQueries {
         if (request.tenant !== undefined) query = query.where('tenant', '=', request.tenant);
         if (statuses !== undefined && statuses.length > 0) query = query.where('status', 'in', [...statuses]);
         if (taskTypes !== undefined && taskTypes.length > 0) query = query.where('task_type', 'in', [...taskTypes]);
+        if (request.idPrefix !== undefined) {
+          // A range of the primary key (ids are lower-case hex and dashes, and 'g' sorts after
+          // all of them), and LIKE for the exact rule under any collation.
+          query = query.where('id', '>=', request.idPrefix).where('id', '<', `${request.idPrefix}g`).where('id', 'like', `${request.idPrefix}%`);
+        }
         if (request.createdAfter !== undefined) query = query.where('created_ms', '>=', request.createdAfter.getTime());
         if (request.createdBefore !== undefined) query = query.where('created_ms', '<', request.createdBefore.getTime());
         if (position !== undefined) {
