@@ -1,4 +1,5 @@
 import type { Channel } from 'amqplib';
+import type { QueueDepthSource } from '@offload/contracts';
 import type { Logger } from '@offload/telemetry';
 import type { AmqpConnectionManager } from './connect';
 import { amqpCloseCode } from './errors';
@@ -7,8 +8,9 @@ import type { ManagementApi } from './management-api';
 /**
  * Where a report's numbers came from: the management API (ready and unacked), AMQP's passive
  * declare (ready only: AMQP does not tell unacked messages), or nowhere (no broker connection).
+ * GET /v1/stats shows it as `queues.source`.
  */
-export type QueueDepthSource = 'management_api' | 'amqp' | 'unavailable';
+export type { QueueDepthSource } from '@offload/contracts';
 
 export interface QueueDepth {
   queue: string;

@@ -97,6 +97,10 @@ export {
   taskResultRefSchema,
   taskOutputSchema,
   taskRecordSchema,
+  taskRunSchema,
+  MAX_TASK_RUNS,
+  TASK_RUN_OUTCOMES,
+  type TaskRun,
   type TaskStatus,
   type TaskError,
   type TaskResultRef,
@@ -194,3 +198,4 @@ export {
   type WebhookVerifyInput,
   type WebhookVerifyResult,
 } from './webhook-signature';
+export type { ConsoleEvents, HistoryBody, HistoryBucket, QueueDepthSource, QueueStats, StatsBody, WorkerView } from './read-bodies';
