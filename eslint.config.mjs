@@ -30,7 +30,7 @@ export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', 'bench/out/**', '**/*.cjs', '**/*.mjs', '**/*.js'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       // Type information from each file's nearest tsconfig.json (its workspace's, or
       // bench/tsconfig.json), the same program tsc type-checks.
@@ -62,13 +62,28 @@ export default tseslint.config(
     },
   },
   {
-    files: ['apps/**/*.ts'],
+    files: ['apps/**/*.ts', 'apps/**/*.tsx'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           paths: [{ name: 'amqplib', message: 'channels are touched only through @offload/broker' }],
           patterns: [CROSS_WORKSPACE, PUBLIC_SURFACE],
+        },
+      ],
+    },
+  },
+  {
+    // The console runs in a browser: only the contracts' types may come in (a value would bring
+    // zod into the page), and nothing of Node.
+    files: ['apps/console/src/**/*.ts', 'apps/console/src/**/*.tsx'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@offload/contracts', allowTypeImports: true, message: 'the console imports only types from contracts (import type …)' }],
+          patterns: [{ group: ['node:*'], message: 'the console runs in a browser' }, CROSS_WORKSPACE, PUBLIC_SURFACE],
         },
       ],
     },

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import amqplib from 'amqplib';
 import { measureAnalysis } from './analysis';
+import { measureConsole } from './console-load';
 import { measureApiIntake } from './api-intake';
 import { redisVersion } from './lib/bullmq';
 import { LOG_DIR, OUT_DIR } from './lib/child';
@@ -31,6 +32,7 @@ const ROWS: [number, string, (options: RowOptions) => Promise<RowResult>][] = [
   [5, 'scale-out', measureScaleOut],
   [6, 'listing at 1 M records', measureListing],
   [7, 'scheduling accuracy', measureScheduling],
+  [8, 'console at 1 M records', measureConsole],
 ];
 
 async function brokerVersion(): Promise<string> {

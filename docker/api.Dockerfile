@@ -49,6 +49,8 @@ COPY --from=build /app/packages/dead-letters/dist ./packages/dead-letters/dist
 COPY --from=build /app/packages/storage/dist ./packages/storage/dist
 COPY --from=build /app/packages/telemetry/dist ./packages/telemetry/dist
 COPY --from=build /app/apps/api/dist ./apps/api/dist
+# The console's static files, which the API serves at /console/.
+COPY --from=build /app/apps/console/dist ./apps/console/dist
 USER node
 WORKDIR /app/apps/api
 EXPOSE 3000

@@ -40,7 +40,7 @@ export async function buildFingerprint() {
   for (const group of WORKSPACE_DIRS) {
     for (const name of (await readdir(join(ROOT, group))).sort()) {
       const workspace = join(ROOT, group, name);
-      for (const file of (await readdir(workspace)).filter((f) => f === 'package.json' || /^tsconfig.*\.json$/.test(f)).sort()) await add(join(workspace, file));
+      for (const file of (await readdir(workspace)).filter((f) => f === 'package.json' || f === 'vite.config.ts' || /^tsconfig.*\.json$/.test(f)).sort()) await add(join(workspace, file));
       for (const dir of INPUT_DIRS) for await (const file of files(join(workspace, dir))) await add(file);
     }
   }

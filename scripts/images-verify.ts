@@ -9,7 +9,7 @@
 //               turbo, which must be the same version
 //   runtime     the final stage's CMD (behind its ENTRYPOINT when that binary is on this machine),
 //               in its WORKDIR with its ENV, against the local RabbitMQ (own QUEUE_PREFIX, temp
-//               DATA_DIR, free port): /readyz must answer 200, the HEALTHCHECK command must exit 0,
+//               DATA_DIR, free port): /readyz must answer 200 (and the API's /console/), the HEALTHCHECK command must exit 0,
 //               and SIGTERM must end it with code 0 within its shutdown grace.
 // Before starting, every require()/import() in the compiled output copied into the runtime stage
 // must resolve from there, so a dependency that only a dev install provides fails here even when
@@ -50,11 +50,13 @@ interface AppSpec {
   readonly configModule: string;
   readonly configLoader: string;
   readonly graceVar: string;
+  /** Paths besides /readyz that must answer 200 from the image (what it serves of its own). */
+  readonly servedPaths: readonly string[];
 }
 
 const APPS: readonly AppSpec[] = [
-  { name: 'api', dockerfile: 'docker/api.Dockerfile', portVar: 'PORT', configModule: 'dist/config.js', configLoader: 'loadApiConfig', graceVar: 'API_SHUTDOWN_GRACE_MS' },
-  { name: 'worker', dockerfile: 'docker/worker.Dockerfile', portVar: 'WORKER_HTTP_PORT', configModule: 'dist/config.js', configLoader: 'loadWorkerConfig', graceVar: 'WORKER_SHUTDOWN_GRACE_MS' },
+  { name: 'api', dockerfile: 'docker/api.Dockerfile', portVar: 'PORT', configModule: 'dist/config.js', configLoader: 'loadApiConfig', graceVar: 'API_SHUTDOWN_GRACE_MS', servedPaths: ['/console/'] },
+  { name: 'worker', dockerfile: 'docker/worker.Dockerfile', portVar: 'WORKER_HTTP_PORT', configModule: 'dist/config.js', configLoader: 'loadWorkerConfig', graceVar: 'WORKER_SHUTDOWN_GRACE_MS', servedPaths: [] },
 ];
 
 class VerifyError extends Error {}
@@ -423,6 +425,11 @@ async function startAndStop(app: AppSpec, runtime: StageState, summary: StageSum
       throw new VerifyError(`${app.name}: the HEALTHCHECK command failed while /readyz is 200: ${err instanceof Error ? err.message : String(err)}`);
     });
     say(`${tag} /readyz 200 after ${secs(readyAfter)}; the HEALTHCHECK command exits 0`);
+    for (const path of app.servedPaths) {
+      const status = await httpStatus(`http://127.0.0.1:${port}${path}`);
+      if (status !== 200) throw new VerifyError(`${app.name}: ${path} answered ${String(status)}, not 200: the image lacks what it serves there`);
+      say(`${tag} ${path} 200`);
+    }
 
     // The grace the running configuration has, read through the compiled config module itself.
     const requireFromRuntime = createRequire(join(cwd, 'package.json'));

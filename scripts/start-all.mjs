@@ -70,6 +70,6 @@ if (await waitUntilUp(api, `http://127.0.0.1:${port}/livez`)) {
   const worker = start('apps/worker/dist/main.js');
   // With WORKER_HTTP_PORT=0 the worker picks a port we cannot know: then its own log says when.
   if (workerPort === '0' || (await waitUntilUp(worker, `http://127.0.0.1:${workerPort}/readyz`))) {
-    say(`ready: the API is on http://localhost:${port} (Ctrl-C stops both)`);
+    say(`ready: the API is on http://localhost:${port}, the console on http://localhost:${port}/console/ (Ctrl-C stops both)`);
   }
 }

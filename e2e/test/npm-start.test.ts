@@ -61,18 +61,19 @@ describe('npm start', () => {
     const first = startAll(env);
     await ready(first);
     // The API's lines about the key it made come while the worker starts: apart from the stages.
-    const banner = (l: string) => /^offload: (created the first API key|    ofk_|use it as|more keys)/.test(l);
+    const banner = (l: string) => /^offload: (created the first API key|    ofk_|use it as|or sign in|more keys)/.test(l);
     expect(first.stderrLines().filter((l) => !banner(l))).toEqual([
       'offload: building the API and the worker (the first time takes about a minute)…',
       expect.stringMatching(/^offload: built in \d+ s$/),
       `offload: starting the API on port ${env.PORT}…`,
       `offload: starting a worker (its /livez, /readyz and /metrics on port ${env.WORKER_HTTP_PORT})…`,
-      `offload: ready: the API is on http://localhost:${env.PORT} (Ctrl-C stops both)`,
+      `offload: ready: the API is on http://localhost:${env.PORT}, the console on http://localhost:${env.PORT}/console/ (Ctrl-C stops both)`,
     ]);
     expect(first.stderrLines().filter(banner)).toEqual([
       'offload: created the first API key, "admin" (scope admin); it is shown this once, keep it:',
       expect.stringMatching(/^offload: {5}ofk_[A-Za-z0-9_-]{43}$/),
       `offload: use it as: curl -H "Authorization: Bearer $KEY" http://localhost:${env.PORT}/v1/tasks`,
+      `offload: or sign in with it to the console: http://localhost:${env.PORT}/console/`,
       'offload: more keys: npm run --silent keys -- create --name NAME --tenant TENANT --scopes tasks:write,tasks:read',
     ]);
     const key = /ofk_[A-Za-z0-9_-]{43}/.exec(first.stderrLines().join('\n'))?.[0] ?? 'no key printed';

@@ -62,6 +62,7 @@ export function reportAccess(logger: Logger, auth: 'on' | 'off', outcome: AdminK
       `offload: created the first API key, "${outcome.name}" (scope admin); it is shown this once, keep it:`,
       `offload:     ${outcome.secret}`,
       `offload: use it as: curl -H "Authorization: Bearer $KEY" http://localhost:${port}/v1/tasks`,
+      `offload: or sign in with it to the console: http://localhost:${port}/console/`,
       'offload: more keys: npm run --silent keys -- create --name NAME --tenant TENANT --scopes tasks:write,tasks:read',
     ].join('\n') + '\n',
   );

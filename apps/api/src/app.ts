@@ -12,7 +12,10 @@ import { problemHandler } from './problem';
 import { rateLimit } from './rate-limit';
 import { requestLog } from './request-log';
 import { deadLetterRoutes, type DeadLetterSource } from './routes/dead-letters';
+import { consoleRoutes } from './routes/console';
+import { consoleEventRoutes } from './routes/console-events';
 import { healthRoutes } from './routes/health';
+import { meRoutes } from './routes/me';
 import { statsRoutes } from './routes/stats';
 import { taskFormRoutes } from './routes/task-forms';
 import { taskEventRoutes } from './routes/task-events';
@@ -22,6 +25,7 @@ import { taskRoutes } from './routes/tasks';
 import { uploadRoutes } from './routes/uploads';
 import { webhookRoutes } from './routes/webhooks';
 import { workersRoutes } from './routes/workers';
+import { createTaskChangeFeed } from './task-change-feed';
 import { createTaskEventHub } from './task-event-hub';
 import { uploadSlots } from './upload-slots';
 
@@ -53,7 +57,22 @@ export interface AppDeps {
   bulkCancelMax?: number;
   /** Told of each task scheduled (its due time in ms): the scheduler wakes for it. */
   onScheduled?: (dueMs: number) => void;
+  /** The built console (apps/console/dist), served at /console/; undefined: not served. */
+  consoleDir?: string | undefined;
+  /** GET /v1/events; each has a default. */
+  consoleEvents?: Partial<ConsoleEventOptions>;
 }
+
+export interface ConsoleEventOptions {
+  /** Time between two reads of the changes feed. */
+  feedPollMs: number;
+  /** Time between two `stats` events. */
+  statsMs: number;
+  /** Time between two `workers` events. */
+  workersMs: number;
+}
+
+const DEFAULT_CONSOLE_EVENTS: ConsoleEventOptions = { feedPollMs: 500, statsMs: 5_000, workersMs: 2_000 };
 
 export interface EventOptions {
   /** Time between two reads of a watched task's row. */
@@ -116,6 +135,7 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
+  app.use(consoleRoutes(deps.consoleDir));
   app.use(crossOrigin(guards.corsOrigins));
   // Every /v1 route: a caller (or 401), within its key's rate (or 429), and nothing cached.
   app.use('/v1', authenticate(deps.auth), rateLimit(deps.storage.rateLimits, guards.rateLimit), (_req, res, next) => {
@@ -144,7 +164,33 @@ export function createApp(deps: AppDeps): Express {
     onError: (err, id) => deps.logger.warn({ err, task_id: id }, 'reading a watched task failed; polling goes on'),
   });
   app.use(taskEventRoutes({ queries: deps.storage.queries, hub, retryMs: 2_000, heartbeatMs: events.heartbeatMs, retryAfterSeconds: submitDeps.retryAfterSeconds }));
-  app.use(statsRoutes({ queries: deps.storage.queries, queueDepths: deps.queueDepths, topology: deps.topology }));
+  app.use(statsRoutes({ queries: deps.storage.queries, activity: deps.storage.activity, queueDepths: deps.queueDepths, topology: deps.topology }));
+  const consoleEvents = { ...DEFAULT_CONSOLE_EVENTS, ...deps.consoleEvents };
+  const feed = createTaskChangeFeed({
+    activity: deps.storage.activity,
+    pollMs: consoleEvents.feedPollMs,
+    batchMax: 2_000,
+    lookbackMs: 2_000,
+    onError: (err) => deps.logger.warn({ err }, 'reading the changes feed failed; polling goes on'),
+  });
+  app.use(
+    consoleEventRoutes({
+      feed,
+      queries: deps.storage.queries,
+      activity: deps.storage.activity,
+      queueDepths: deps.queueDepths,
+      topology: deps.topology,
+      workers: deps.storage.workers,
+      statsMs: consoleEvents.statsMs,
+      workersMs: consoleEvents.workersMs,
+      retryMs: 2_000,
+      heartbeatMs: events.heartbeatMs,
+      maxStreams: events.maxStreams,
+      retryAfterSeconds: submitDeps.retryAfterSeconds,
+      ...(deps.isAccepting === undefined ? {} : { isAccepting: deps.isAccepting }),
+    }),
+  );
+  app.use(meRoutes());
   app.use(workersRoutes({ workers: deps.storage.workers }));
   app.use(
     deadLetterRoutes({

@@ -68,7 +68,7 @@ export const apiEnvSchema = z.object({
     .optional()
     .describe("RabbitMQ's management HTTP API, with credentials, for GET /v1/stats's unacked counts (default: AMQP_URL's host and credentials on port 15672 over http)"),
   RABBITMQ_MANAGEMENT_TIMEOUT_MS: intVar('GET /v1/stats waits this long for the management API, then counts ready messages over AMQP instead (unacked unknown)', 2_000, 100, 60_000),
-  EVENTS_POLL_MS: intVar('GET /v1/tasks/:id/events reads a watched task’s row this often (one reader per task per API process, however many clients watch it)', 250, 10, 60_000),
+  EVENTS_POLL_MS: intVar('GET /v1/tasks/:id/events reads a watched task’s row this often (one reader per task per API process, however many clients watch it), and GET /v1/events (the console) reads the changes feed this often (one reader per API process)', 250, 10, 60_000),
   EVENTS_MAX_STREAMS: intVar('Event streams (GET /v1/tasks/:id/events) one API process keeps open at once; one more gets 503 too_many_streams with Retry-After', 1_000, 1, 1_000_000),
   API_SHUTDOWN_GRACE_MS: intVar('On SIGTERM: time to drain in-flight requests and after-response work', 10_000, 0, 600_000),
 });

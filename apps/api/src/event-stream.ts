@@ -12,7 +12,7 @@ export interface EventStream {
    * Writes one event. False when the client is not keeping up (the socket's buffer is full):
    * the caller waits for `onDrain` before writing more.
    */
-  send(event: { id: string; event: string; data: string }): boolean;
+  send(event: { id?: string; event: string; data: string }): boolean;
   onDrain(listener: () => void): void;
   /** Ends the response; a second call does nothing. */
   end(): void;
@@ -45,7 +45,7 @@ export function openEventStream(res: Response, options: EventStreamOptions): Eve
       if (ended) return false;
       // A data line ends at a line break: one `data:` field per line keeps a value intact.
       const lines = data.split(/\r\n|\r|\n/).map((line) => `data: ${line}\n`);
-      return res.write(`id: ${id}\nevent: ${event}\n${lines.join('')}\n`);
+      return res.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\n${lines.join('')}\n`);
     },
     onDrain(listener) {
       res.once('drain', listener);

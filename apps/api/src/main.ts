@@ -5,6 +5,7 @@ import { openStorage, RecordStoreUnreachableError, startRetentionSweeps } from '
 import { createLogger, createMetrics, logProcessWarnings } from '@offload/telemetry';
 import { createAfterResponse } from './after-response';
 import { createApp } from './app';
+import { findConsoleDir } from './console-dir';
 import { createScheduler } from './scheduler';
 import { ensureAdminKey, reportAccess } from './admin-key';
 import { corsOrigins, loadApiConfig } from './config';
@@ -83,6 +84,9 @@ async function main(): Promise<void> {
       metricsToken: config.METRICS_TOKEN,
     },
     events: { pollMs: config.EVENTS_POLL_MS, maxStreams: config.EVENTS_MAX_STREAMS },
+    consoleDir: findConsoleDir(),
+    // One pace for every live view: a task's stream and the console's changes feed.
+    consoleEvents: { feedPollMs: config.EVENTS_POLL_MS },
   });
   // Expired Idempotency-Keys answer as absent anyway; sweeping them only reclaims the space.
   const sweeper = setInterval(() => {

@@ -1,26 +1,6 @@
-import { TASK_STATUSES, TASK_TYPES, type TaskStatus, type TaskType, type Topology } from '@offload/contracts';
-import type { QueueDepth, QueueDepthReport, QueueDepthSource } from '@offload/broker';
+import { TASK_STATUSES, TASK_TYPES, type QueueStats, type StatsBody, type TaskStatus, type TaskType, type Topology } from '@offload/contracts';
+import type { QueueDepth, QueueDepthReport } from '@offload/broker';
 import type { TaskCounts } from '@offload/storage';
-
-export interface QueueStats {
-  queue: string;
-  ready: number | null;
-  /** null when the numbers came from AMQP, which cannot count them. */
-  unacked: number | null;
-}
-
-export interface StatsBody {
-  /** Every registered task type, every status, zeros included. */
-  tasks: Record<TaskType, Record<TaskStatus, number>>;
-  queues: {
-    /** Where the numbers came from: `management_api` (ready and unacked), `amqp` (ready only), `unavailable`. */
-    source: QueueDepthSource;
-    /** Each type's work queue, and in `high` its high-priority queue. */
-    work: Record<TaskType, QueueStats & { high: QueueStats }>;
-    /** `depth`: messages in it, ready and unacked (ready only from AMQP). */
-    dead_letter: QueueStats & { depth: number | null };
-  };
-}
 
 /** The queues GET /v1/stats reports on: each type's work queues (normal, high), then the dead-letter queue. */
 export function statsQueues(topology: Topology): string[] {

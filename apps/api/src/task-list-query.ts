@@ -49,6 +49,10 @@ export const taskListQuerySchema = z
       .default(LIST_LIMIT_DEFAULT),
     cursor: single.min(1, 'must not be empty').optional(),
     tenant: single.pipe(tenantSchema).optional(),
+    id_prefix: single
+      .regex(/^[0-9a-fA-F-]{1,36}$/, 'must be the start of a task id: 1 to 36 hex digits and dashes')
+      .transform((value) => value.toLowerCase())
+      .optional(),
   })
   .superRefine((query, ctx) => {
     if (query.created_after !== undefined && query.created_before !== undefined && query.created_after >= query.created_before) {
@@ -85,6 +89,7 @@ export function toListRequest(query: TaskListQuery, scope: Pick<TaskFilter, 'ten
     createdBefore: query.created_before,
     limit: query.limit,
     cursor: query.cursor,
+    idPrefix: query.id_prefix,
     ...scope,
   };
 }
@@ -107,6 +112,7 @@ function nextPageLink(query: TaskListQuery, cursor: string): string {
   if (query.created_after !== undefined) params.set('created_after', query.created_after.toISOString());
   if (query.created_before !== undefined) params.set('created_before', query.created_before.toISOString());
   if (query.tenant !== undefined) params.set('tenant', query.tenant);
+  if (query.id_prefix !== undefined) params.set('id_prefix', query.id_prefix);
   params.set('limit', String(query.limit));
   params.set('cursor', cursor);
   // Commas separate values; left as they are, the link stays readable.

@@ -1,3 +1,4 @@
+import type { WorkerView } from '@offload/contracts';
 import type { WorkerHeartbeat } from '@offload/storage';
 
 /** A worker silent for more than this many of its own beat intervals is lost. */
@@ -5,21 +6,6 @@ export const LOST_AFTER_BEATS = 3;
 
 /** Lost workers stay listed this long after their last beat; the API's sweep deletes them after. */
 export const LOST_WORKERS_KEPT_MS = 24 * 60 * 60 * 1000;
-
-export interface WorkerView {
-  id: string;
-  host: string;
-  pid: number;
-  version: string;
-  task_types: string[];
-  concurrency: number;
-  running_task_ids: string[];
-  started_at: string;
-  last_beat_at: string;
-  beat_interval_ms: number;
-  /** `lost`: no beat for more than three of its intervals (it crashed, hangs, or lost the database). */
-  status: 'live' | 'lost';
-}
 
 /** A heartbeat row as GET /v1/workers shows it, judged against `nowMs` with the row's own interval. */
 export function workerView(row: WorkerHeartbeat, nowMs: number): WorkerView {

@@ -69,6 +69,10 @@ export interface HarnessOptions {
   guards?: AppDeps['guards'];
   /** GET /v1/tasks/:id/events: poll interval, stream cap, heartbeat. */
   events?: AppDeps['events'];
+  /** The built console to serve at /console/. @defaultValue none */
+  consoleDir?: string;
+  /** GET /v1/events: feed poll, stats and workers intervals. */
+  consoleEvents?: AppDeps['consoleEvents'];
 }
 
 /** The real app on a real broker (own queue prefix) and a temp DATA_DIR. */
@@ -117,6 +121,8 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
     auth: options.auth === 'keys' ? { mode: 'keys', keys: storage.keys } : { mode: 'off' },
     ...(options.guards === undefined ? {} : { guards: options.guards }),
     ...(options.events === undefined ? {} : { events: options.events }),
+    ...(options.consoleDir === undefined ? {} : { consoleDir: options.consoleDir }),
+    ...(options.consoleEvents === undefined ? {} : { consoleEvents: options.consoleEvents }),
   });
   let keyCount = 0;
   const createKey = async (key: Omit<NewApiKey, 'name'> & { name?: string }) =>

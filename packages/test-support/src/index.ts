@@ -4,3 +4,4 @@ export { tempDataDir } from './temp-dir';
 export { mulberry32, writeSampleCsv, SAMPLE_CATEGORIES, type SampleCsvOptions, type SampleRow } from './sample-csv';
 export { TEST_POSTGRES_URL, createTestDatabase, type TestDatabase } from './postgres';
 export { connectEventStream, type EventStreamClient, type ServerSentEvent } from './event-stream-client';
+export { chromiumPath, launchChromium, screenshotDir } from './chromium';

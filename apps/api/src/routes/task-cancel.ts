@@ -12,7 +12,7 @@ export interface TaskCancelRoutesDeps extends CancelDeps {
 }
 
 /** The listing's filters a bulk cancel takes: never a page position. */
-const FILTERS = ['status', 'task_type', 'created_after', 'created_before', 'tenant'];
+const FILTERS = ['status', 'task_type', 'created_after', 'created_before', 'tenant', 'id_prefix'];
 
 /**
  * The filters of a bulk cancel: the query string, or a JSON body with the same names (not both).
