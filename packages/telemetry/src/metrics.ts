@@ -12,6 +12,18 @@ export interface Metrics {
   readonly taskDuration: Histogram<'task_type' | 'outcome'>;
   readonly tasksInFlight: Gauge<'task_type'>;
   readonly brokerConnected: Gauge;
+  /** Worker: failed runs by error code, `outcome` retried or dead_lettered (the record ends failed). */
+  readonly taskFailures: Counter<'task_type' | 'code' | 'outcome'>;
+  /** API: waiting tasks a client cancelled (a running one is counted by its worker, outcome cancelled). */
+  readonly tasksCancelled: Counter<'task_type'>;
+  /** Worker: queued (or due, when scheduled) → first run started. */
+  readonly taskWait: Histogram<'task_type'>;
+  /** Worker: WORKER_CONCURRENCY, the slots this process has. */
+  readonly workerConcurrency: Gauge;
+  /** Worker: slots holding a delivery now (verifying, running or settling it). */
+  readonly workerSlotsInUse: Gauge;
+  /** Both roles: record database calls, by store and operation. */
+  readonly recordStoreDuration: Histogram<'store' | 'operation' | 'outcome'>;
 }
 
 export function createMetrics(role: 'api' | 'worker'): Metrics {
@@ -55,6 +67,42 @@ export function createMetrics(role: 'api' | 'worker'): Metrics {
     brokerConnected: new Gauge({
       name: 'offload_broker_connected',
       help: '1 while the process has a connection to RabbitMQ',
+      registers: [registry],
+    }),
+    taskFailures: new Counter({
+      name: 'offload_task_failures_total',
+      help: 'Failed runs and messages by error code; outcome retried, or dead_lettered (the record ends failed)',
+      labelNames: ['task_type', 'code', 'outcome'],
+      registers: [registry],
+    }),
+    tasksCancelled: new Counter({
+      name: 'offload_tasks_cancelled_total',
+      help: 'Waiting tasks (scheduled, queued, retrying) cancelled by a client through this API',
+      labelNames: ['task_type'],
+      registers: [registry],
+    }),
+    taskWait: new Histogram({
+      name: 'offload_task_wait_seconds',
+      help: "Time from a task's queueing (its run_at when scheduled) to the start of its first run",
+      labelNames: ['task_type'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+      registers: [registry],
+    }),
+    workerConcurrency: new Gauge({
+      name: 'offload_worker_concurrency',
+      help: 'Slots of this worker process (WORKER_CONCURRENCY)',
+      registers: [registry],
+    }),
+    workerSlotsInUse: new Gauge({
+      name: 'offload_worker_slots_in_use',
+      help: 'Slots of this worker process holding a delivery now',
+      registers: [registry],
+    }),
+    recordStoreDuration: new Histogram({
+      name: 'offload_record_store_duration_seconds',
+      help: 'Record database calls by store (records, queries) and operation, outcome ok or error',
+      labelNames: ['store', 'operation', 'outcome'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
   };
