@@ -1,21 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { TaskResultRef } from '@offload/contracts';
+import type { TaskResultRef, WorkerView } from '@offload/contracts';
 import { loadWorkerConfig, runWorker, type TaskHandler } from '@offload/worker/testing';
 import { TEST_AMQP_URL, deleteTestTopology, tempDataDir, uniquePrefix, waitUntil } from '@offload/test-support';
 import { API_ENTRY, WORKER_ENTRY, freePort, startNode, waitForHttp, type RunningProcess } from './processes';
-
-interface WorkerBody {
-  id: string;
-  host: string;
-  pid: number;
-  version: string;
-  task_types: string[];
-  concurrency: number;
-  running_task_ids: string[];
-  last_beat_at: string;
-  beat_interval_ms: number;
-  status: 'live' | 'lost';
-}
 
 const WORKER_VERSION = (JSON.parse(readFileSync(require.resolve('@offload/worker/package.json'), 'utf8')) as { version: string }).version;
 
@@ -57,10 +44,10 @@ describe('GET /v1/workers with real workers', () => {
     await dataDir.remove();
   });
 
-  const workers = async (): Promise<WorkerBody[]> => {
+  const workers = async (): Promise<WorkerView[]> => {
     const res = await fetch(`${base}/v1/workers`);
     expect(res.status).toBe(200);
-    return ((await res.json()) as { workers: WorkerBody[] }).workers;
+    return ((await res.json()) as { workers: WorkerView[] }).workers;
   };
   const find = async (id: string) => (await workers()).find((w) => w.id === id);
 

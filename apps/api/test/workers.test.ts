@@ -1,23 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import type { WorkerView } from '@offload/contracts';
 import type { WorkerHeartbeat } from '@offload/storage';
 import { waitUntil } from '@offload/test-support';
 import { createApiHarness, type ApiHarness } from './harness';
-
-interface WorkerBody {
-  id: string;
-  host: string;
-  pid: number;
-  version: string;
-  task_types: string[];
-  concurrency: number;
-  running_task_ids: string[];
-  started_at: string;
-  last_beat_at: string;
-  beat_interval_ms: number;
-  status: 'live' | 'lost';
-}
 
 /** A heartbeat as a worker writes it (the row GET /v1/workers reads). */
 function heartbeat(overrides: Partial<WorkerHeartbeat> = {}): WorkerHeartbeat {
@@ -48,7 +35,7 @@ describe('GET /v1/workers', () => {
     await harness.close();
   });
 
-  const workers = async (): Promise<WorkerBody[]> => ((await request(harness.app).get('/v1/workers').expect(200).expect('content-type', /json/)).body as { workers: WorkerBody[] }).workers;
+  const workers = async (): Promise<WorkerView[]> => ((await request(harness.app).get('/v1/workers').expect(200).expect('content-type', /json/)).body as { workers: WorkerView[] }).workers;
   const find = async (id: string) => (await workers()).find((w) => w.id === id);
 
   it('lists no worker when none beat', async () => {
