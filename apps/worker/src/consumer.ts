@@ -9,7 +9,7 @@ import type { RetryLimits } from './retry-policy';
 import { createRunGate } from './run-gate';
 import { createRunLock } from './run-lock';
 import { createSettlement, type DeliveredTask } from './settlement';
-import type { TaskRecordKeeper } from './task-record-keeper';
+import type { StartDecision, TaskRecordKeeper } from './task-record-keeper';
 import { runTask } from './task-runner';
 
 export interface ConsumerDeps {
@@ -60,6 +60,9 @@ export function createConsumer(deps: ConsumerDeps): Consumer {
   const highQueues: ReadonlySet<string> = new Set(TASK_TYPES.map((t) => deps.topology.highWorkQueues[t]));
   const settlement = createSettlement({ ...deps, highQueues });
   const cancels = createCancelWatch({ keeper: deps.keeper, intervalMs: deps.cancelPollMs ?? 1_000, logger: deps.logger });
+  deps.metrics.workerConcurrency.set(deps.concurrency);
+  // The keeper the runs use: the same, and a first run's start observes how long the task waited.
+  const keeper: TaskRecordKeeper = { ...deps.keeper, start: (task) => deps.keeper.start(task).then((decision) => observeWait(deps.metrics, decision)) };
   const pump = createDeliveryPump({
     concurrency: deps.concurrency,
     isUrgent: (delivery) => highQueues.has(delivery.queue),
@@ -69,6 +72,15 @@ export function createConsumer(deps: ConsumerDeps): Consumer {
   });
 
   async function handle(delivery: Delivery, release: AbortSignal): Promise<void> {
+    deps.metrics.workerSlotsInUse.inc();
+    try {
+      await handleInSlot(delivery, release);
+    } finally {
+      deps.metrics.workerSlotsInUse.dec();
+    }
+  }
+
+  async function handleInSlot(delivery: Delivery, release: AbortSignal): Promise<void> {
     if (deps.signer !== undefined) {
       const check = await deps.signer.verify(delivery.messageId, delivery.body, delivery.headers[SIGNATURE_HEADER]);
       if (!check.ok) {
@@ -103,7 +115,7 @@ export function createConsumer(deps: ConsumerDeps): Consumer {
       deps.metrics.tasksInFlight.inc({ task_type: payload.task_type });
       runningIds.add(payload.id);
       const cancel = cancels.watch(payload.id);
-      return runTask({ keeper: deps.keeper, storage: deps.storage, handlers: deps.handlers, timeoutMs: () => timeoutMs }, payload, { log, release, cancel }).finally(() => {
+      return runTask({ keeper, storage: deps.storage, handlers: deps.handlers, timeoutMs: () => timeoutMs }, payload, { log, release, cancel }).finally(() => {
         deps.metrics.tasksInFlight.dec({ task_type: payload.task_type });
         runningIds.delete(payload.id);
         cancels.unwatch(payload.id);
@@ -126,4 +138,16 @@ export function createConsumer(deps: ConsumerDeps): Consumer {
     runningTaskIds: () => [...runningIds],
     close: () => cancels.close(),
   };
+}
+
+/** A first run that started: the time from its queueing (its run_at, when scheduled) to now. */
+function observeWait(metrics: Metrics, decision: StartDecision): StartDecision {
+  if (decision.kind !== 'started') return decision;
+  const { record } = decision;
+  const startedMs = Date.parse(record.started_at ?? '');
+  const queuedMs = Date.parse(record.run_at ?? record.created_at);
+  if (record.attempts === 1 && Number.isFinite(startedMs) && Number.isFinite(queuedMs)) {
+    metrics.taskWait.observe({ task_type: record.task_type }, Math.max(0, startedMs - queuedMs) / 1000);
+  }
+  return decision;
 }

@@ -2,7 +2,7 @@ import { buildTopology, type TaskType } from '@offload/contracts';
 import { openBrokerConnection } from '@offload/broker';
 import { amqpCaFrom, listen, retentionOptionsFrom, storageOptionsFrom } from '@offload/config';
 import { openStorage, startRetentionSweeps } from '@offload/storage';
-import { createLogger, createMetrics, logProcessWarnings, type Logger, type Metrics } from '@offload/telemetry';
+import { createLogger, createMetrics, logProcessWarnings, timeStores, type Logger, type Metrics } from '@offload/telemetry';
 import { taskTypeLimits, type WorkerConfig } from './config';
 import type { HandlerRegistry } from './handlers/handler';
 import { createHealthServer } from './health-server';
@@ -40,7 +40,12 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   const logger = createLogger({ name, level: config.LOG_LEVEL });
   logProcessWarnings(logger);
   const metrics = options.metrics ?? createMetrics('worker');
-  const storage = await openStorage({ ...storageOptionsFrom(config), onError: (err) => logger.warn({ err }, 'record store connection error') });
+  // Each record database call is timed (offload_record_store_duration_seconds{store, operation}).
+  const storage = timeStores(
+    await openStorage({ ...storageOptionsFrom(config), onError: (err) => logger.warn({ err }, 'record store connection error') }),
+    ['records', 'queries', 'workers', 'schedule', 'webhookSecrets'],
+    metrics.recordStoreDuration,
+  );
   const manager = await openBrokerConnection({
     url: config.AMQP_URL,
     ca: amqpCaFrom(config),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { buildTopology, decodeTaskPayload, delayRoutingKey, type TaskPayload } from '@offload/contracts';
 import type { Delivery, Publisher, PublishMessage } from '@offload/broker';
 import { openStorage, type RecordStore, type Storage } from '@offload/storage';
-import { createLogger, createMetrics } from '@offload/telemetry';
+import { createLogger, createMetrics, type Metrics } from '@offload/telemetry';
 import { tempDataDir } from '@offload/test-support';
 import { PermanentTaskError, TransientTaskError } from './errors';
 import { createSettlement, type DeliveredTask, type Settlement } from './settlement';
@@ -71,8 +71,10 @@ describe('createSettlement', () => {
   let body: Buffer;
   let delivery: Delivery;
   let task: DeliveredTask;
+  let metrics: Metrics;
 
   beforeEach(async () => {
+    metrics = createMetrics('worker');
     dir = await tempDataDir('offload-settlement');
     storage = await openStorage({ dataDir: dir.path });
     recorder = { events: [], published: [] };
@@ -84,7 +86,7 @@ describe('createSettlement', () => {
       topology,
       keeper,
       logger,
-      metrics: createMetrics('worker'),
+      metrics,
       limits: () => ({ maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 10_000 }),
       random: () => 0,
     });
@@ -216,5 +218,20 @@ describe('createSettlement', () => {
   it('requeues a delivery it could not settle at once when the worker is draining', async () => {
     await settlement.requeueAfterFailure(delivery, new Error('record store unreachable'), new AbortController().signal, true);
     expect(recorder.events).toEqual(['nack requeue']);
+  });
+
+  it('counts each failure by task type, code and outcome, and a dead letter of an unknown type as unknown', async () => {
+    await settlement.settle(delivery, task, { kind: 'failed', error: new TransientTaskError('handler_failed', 'try later') });
+    await settlement.settle(delivery, task, { kind: 'failed', error: new PermanentTaskError('corrupt_image', 'truncated') });
+    await settlement.settle(delivery, task, { kind: 'worker_lost', lostRuns: 5 });
+    await settlement.rejectInvalid({ ...fakeDelivery(recorder, Buffer.from('x'), 'not-a-uuid'), type: 'no-such-type' }, 'body is not JSON');
+    const text = await metrics.registry.metrics();
+    const series = (labels: string) => new RegExp(`^offload_task_failures_total\\{${labels},role="worker"\\} 1$`, 'm');
+    expect(text).toMatch(series('task_type="watermark",code="handler_failed",outcome="retried"'));
+    expect(text).toMatch(series('task_type="watermark",code="corrupt_image",outcome="dead_lettered"'));
+    expect(text).toMatch(series('task_type="watermark",code="worker_lost",outcome="dead_lettered"'));
+    expect(text).toMatch(series('task_type="unknown",code="invalid_message",outcome="dead_lettered"'));
+    expect(text).toContain('offload_tasks_processed_total{task_type="watermark",outcome="dead_lettered",role="worker"} 2');
+    expect(text).not.toContain('no-such-type');
   });
 });

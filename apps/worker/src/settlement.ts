@@ -4,6 +4,7 @@ import {
   SIGNATURE_HEADER,
   delayRoutingKey,
   describeSignatureFailure,
+  isTaskType,
   encodeTaskPayload,
   workRoutingKey,
   type SignatureFailure,
@@ -71,6 +72,7 @@ export interface Settlement {
 
 export function createSettlement(deps: SettlementDeps): Settlement {
   const count = (taskType: string, outcome: string) => deps.metrics.tasksProcessed.inc({ task_type: taskType, outcome });
+  const countFailure = (taskType: string, code: string, outcome: 'retried' | 'dead_lettered') => deps.metrics.taskFailures.inc({ task_type: taskType, code, outcome });
   const announce = async (record: TaskRecord | undefined) => {
     if (record !== undefined && deps.announce !== undefined) await deps.announce(record);
   };
@@ -131,6 +133,7 @@ export function createSettlement(deps: SettlementDeps): Settlement {
       delivery.ack();
       log.warn({ err: error, code: decision.code, retry_in_ms: decision.delayMs }, 'task failed; retry scheduled');
       count(payload.task_type, 'retried');
+      countFailure(payload.task_type, decision.code, 'retried');
       return;
     }
     await deadLetter(delivery, payload, { code: decision.code, message: decision.message }, attempt, decision.detail);
@@ -138,6 +141,7 @@ export function createSettlement(deps: SettlementDeps): Settlement {
     if (decision.inputFault) log.warn({ code: decision.code, reason: decision.message }, 'task failed on its input; dead-lettered');
     else log.error({ err: error, code: decision.code }, 'task failed; dead-lettered');
     count(payload.task_type, 'dead_lettered');
+    countFailure(payload.task_type, decision.code, 'dead_lettered');
   }
 
   /** Dead-letters a message that never ran, and fails the record its id names, if it has one. */
@@ -146,6 +150,10 @@ export function createSettlement(deps: SettlementDeps): Settlement {
     await publishDeadLetter(deps.publisher, deps.topology, delivery, { ...error, ...(detail === undefined ? {} : { detail }), attempts: 1, taskType });
     if (delivery.messageId !== undefined && z.uuid().safeParse(delivery.messageId).success) await deps.keeper.failed(delivery.messageId, error);
     delivery.ack();
+    // A message's type is the sender's word: only a registered type becomes a label.
+    const label = isTaskType(taskType) ? taskType : 'unknown';
+    count(label, 'dead_lettered');
+    countFailure(label, error.code, 'dead_lettered');
   }
 
   return {
@@ -157,6 +165,7 @@ export function createSettlement(deps: SettlementDeps): Settlement {
           await deadLetter(delivery, payload, { code: 'worker_lost', message }, attempt);
           log.error({ lost_runs: outcome.lostRuns }, 'task dead-lettered: worker_lost');
           count(payload.task_type, 'dead_lettered');
+          countFailure(payload.task_type, 'worker_lost', 'dead_lettered');
           return;
         }
         case 'succeeded':

@@ -43,7 +43,7 @@ describe('createTaskRecordKeeper', () => {
   });
 
   it('creates the record of a task that arrived without one, then starts it', async () => {
-    await expect(keeper.start(task())).resolves.toEqual({ kind: 'started' });
+    await expect(keeper.start(task())).resolves.toMatchObject({ kind: 'started', record: { status: 'processing', attempts: 1 } });
     expect(await storage.records.get(id)).toMatchObject({ status: 'processing', attempts: 1, created_at: CREATED, started_at: NOW.toISOString() });
   });
 
@@ -121,7 +121,7 @@ describe('createTaskRecordKeeper', () => {
 
   it('runs a scheduled task whose message arrived before its record moved to queued', async () => {
     await seed({ status: 'scheduled', run_at: CREATED });
-    await expect(keeper.start(task())).resolves.toEqual({ kind: 'started' });
+    await expect(keeper.start(task())).resolves.toMatchObject({ kind: 'started', record: { status: 'processing', attempts: 1 } });
   });
 
   it('leaves a record re-driven after the dead letter was made, and fails one queued before it', async () => {

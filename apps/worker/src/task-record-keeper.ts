@@ -24,7 +24,7 @@ export type Admission =
   | { kind: 'worker_lost'; lostRuns: number };
 
 /** Whether the record moved to `processing`, or why the task must not run. */
-export type StartDecision = { kind: 'started' } | { kind: 'skipped'; reason: string; record?: TaskRecord };
+export type StartDecision = { kind: 'started'; record: TaskRecord } | { kind: 'skipped'; reason: string; record?: TaskRecord };
 
 /**
  * The one module of the worker that writes task records. Callers say what happened (a decision);
@@ -96,7 +96,7 @@ export function createTaskRecordKeeper(options: TaskRecordKeeperOptions): TaskRe
     },
     async start(task) {
       const started = await startOrCreate(task);
-      if (started.applied) return { kind: 'started' };
+      if (started.applied) return { kind: 'started', record: started.record };
       let record = started.record;
       // Cancelled while a worker that died was running it: it ends here, unrun.
       if (record?.status === 'processing' && record.cancel_requested_at !== undefined) {

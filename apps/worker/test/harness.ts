@@ -56,6 +56,8 @@ export interface WorkerHarness {
   waitForStatus(id: string, statuses: readonly TaskRecord['status'][], timeoutMs?: number): Promise<TaskRecord>;
   /** Deliveries all workers of this harness settled with `outcome` (from their metrics). */
   processed(outcome: string): Promise<number>;
+  /** The Prometheus text of the workers' registries, one after the other. */
+  metricsText(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -136,6 +138,9 @@ export async function createWorkerHarness(options: WorkerHarnessOptions): Promis
         total += values.filter((v) => v.labels.outcome === outcome).reduce((sum, v) => sum + v.value, 0);
       }
       return total;
+    },
+    async metricsText() {
+      return (await Promise.all(metrics.map((m) => m.registry.metrics()))).join('\n');
     },
     async close() {
       await Promise.all(workers.map((w) => w.close()));
