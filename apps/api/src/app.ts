@@ -151,6 +151,7 @@ export function createApp(deps: AppDeps): Express {
       storage: deps.storage,
       jsonBodyMaxBytes: deps.limits.jsonBodyMaxBytes,
       bulkCancelMax: deps.bulkCancelMax ?? 1_000,
+      metrics: deps.metrics,
       ...(deps.onScheduled === undefined ? {} : { onScheduled: deps.onScheduled }),
     }),
   );

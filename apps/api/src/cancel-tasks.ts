@@ -1,12 +1,14 @@
 import { CALLBACK_ROUTING_KEY, encodeCallbackDelivery, isTerminalStatus, taskCancelRequested, type TaskRecord, type TaskStatus } from '@offload/contracts';
 import type { ListRequest, Storage } from '@offload/storage';
-import type { Logger } from '@offload/telemetry';
+import type { Logger, Metrics } from '@offload/telemetry';
 import { HttpProblem } from './http-errors';
 
 export interface CancelDeps {
   storage: Pick<Storage, 'records' | 'schedule' | 'queries'>;
   /** Wakes the scheduler for a message due now (a cancelled task's webhook). */
   onScheduled?: (dueMs: number) => void;
+  /** Counts the waiting tasks a cancel ends (offload_tasks_cancelled_total); a running one is its worker's to count. */
+  metrics?: Pick<Metrics, 'tasksCancelled'>;
 }
 
 /** The statuses a cancel can still act on. */
@@ -29,7 +31,10 @@ export async function cancelTask(deps: CancelDeps, id: string, log: Logger): Pro
     }
     return { record, moved: false };
   }
-  if (record.status === 'cancelled') await forgetSchedule(deps, record);
+  if (record.status === 'cancelled') {
+    await forgetSchedule(deps, record);
+    deps.metrics?.tasksCancelled.inc({ task_type: record.task_type });
+  }
   log.info({ task_id: id, status: record.status }, record.status === 'cancelled' ? 'task cancelled' : 'task cancel requested: its worker stops the run');
   return { record, moved: true };
 }

@@ -2,10 +2,11 @@ import { buildTopology, createMessageSigner } from '@offload/contracts';
 import { ConfigError, ListenError, amqpCaFrom, listen, retentionOptionsFrom, storageOptionsFrom } from '@offload/config';
 import { BrokerRefusedError, BrokerUnreachableError, createManagementApi, createPublisher, createQueueDepths, managementUrlFrom, openBrokerConnection, openDeadLetterQueue, vhostFromAmqpUrl } from '@offload/broker';
 import { openStorage, RecordStoreUnreachableError, startRetentionSweeps } from '@offload/storage';
-import { createLogger, createMetrics, logProcessWarnings } from '@offload/telemetry';
+import { createLogger, createMetrics, logProcessWarnings, timeStores } from '@offload/telemetry';
 import { createAfterResponse } from './after-response';
 import { createApp } from './app';
 import { findConsoleDir } from './console-dir';
+import { exposeQueueDepths } from './queue-depth-metrics';
 import { createScheduler } from './scheduler';
 import { ensureAdminKey, reportAccess } from './admin-key';
 import { corsOrigins, loadApiConfig } from './config';
@@ -20,7 +21,12 @@ async function main(): Promise<void> {
   logProcessWarnings(logger);
   const metrics = createMetrics('api');
   const topology = buildTopology(config.QUEUE_PREFIX);
-  const storage = await openStorage({ ...storageOptionsFrom(config), onError: (err) => logger.warn({ err }, 'record store connection error') });
+  // Each record database call is timed (offload_record_store_duration_seconds{store, operation}).
+  const storage = timeStores(
+    await openStorage({ ...storageOptionsFrom(config), onError: (err) => logger.warn({ err }, 'record store connection error') }),
+    ['records', 'queries', 'activity', 'idempotency', 'keys', 'rateLimits', 'schedule'],
+    metrics.recordStoreDuration,
+  );
   const manager = await openBrokerConnection({
     url: config.AMQP_URL,
     ca: amqpCaFrom(config),
@@ -52,6 +58,7 @@ async function main(): Promise<void> {
     logger,
     timeoutMs: config.RABBITMQ_MANAGEMENT_TIMEOUT_MS,
   });
+  exposeQueueDepths(metrics, queueDepths, topology, config.RABBITMQ_MANAGEMENT_TIMEOUT_MS);
   const afterResponse = createAfterResponse(logger);
   const adminKey = config.AUTH === 'on' ? await ensureAdminKey(storage.keys, config.ADMIN_API_KEY) : undefined;
   let accepting = true;

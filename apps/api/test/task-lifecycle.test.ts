@@ -86,6 +86,9 @@ describe('task options and cancel routes (API alone, real broker)', () => {
     expectProblem(await request(harness.app).post(`/v1/tasks/${body.id}/cancel`).set(bearer(reader)), 403, 'forbidden');
     const res = await request(harness.app).post(`/v1/tasks/${body.id}/cancel`).set(bearer(writer)).expect(202);
     expect(res.body).toMatchObject({ id: body.id, status: 'cancelled', tenant: 'acme' });
+    // A waiting task's cancel is counted here, by type (a running one by its worker).
+    const metrics = await request(harness.app).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^offload_tasks_cancelled_total\{task_type="analysis",role="api"\} 1$/m);
   });
 
   it.each(['not-a-uuid', randomUUID(), '..%2F..%2Fetc', 'x'.repeat(5000)])('answers 404 to cancel an unknown id %#', async (id) => {
