@@ -17,5 +17,8 @@ const lines = [
   `OFFLOAD_WORKER_BROKER_PASSWORD=${secret()}`,
   `OFFLOAD_DLQ_BROKER_PASSWORD=${secret()}`,
   `ADMIN_API_KEY=ofk_${secret()}`,
+  // The bearer token of the API's /metrics (Prometheus, profile observability) and Grafana's admin password.
+  `METRICS_TOKEN=${secret()}`,
+  `GRAFANA_ADMIN_PASSWORD=${secret()}`,
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -244,9 +244,87 @@ describe('docker/compose.yaml', () => {
     const rabbit = obj(services.rabbitmq);
     expect(rabbit.image).toMatch(/^rabbitmq:4[.\w-]*-management$/);
     expect(arr(obj(rabbit.healthcheck).test).join(' ')).toContain('rabbitmq-diagnostics -q ping');
-    expect(Object.keys(services).sort()).toEqual(['api', 'dlq', 'postgres', 'rabbitmq', 'rabbitmq-users', 'worker']);
+    expect(Object.keys(services).sort()).toEqual(['api', 'dlq', 'grafana', 'postgres', 'prometheus', 'rabbitmq', 'rabbitmq-users', 'worker']);
     // Only what `up` starts; the dlq command runs on demand (deploy-broker-users.test.ts checks it).
     expect(arr(obj(services.dlq).profiles)).toEqual(['tools']);
+  });
+
+  describe('prometheus and grafana (profile observability)', () => {
+    const prometheus = obj(services.prometheus);
+    const grafana = obj(services.grafana);
+    /** `host:container[:ro]` mounts of a service whose host side is a path: host path resolved from docker/. */
+    const binds = (service: Json) =>
+      arr(service.volumes)
+        .map(String)
+        .filter((v) => v.startsWith('.'))
+        .map((v) => {
+          const [host = '', container = '', mode] = v.split(':');
+          return { host: resolve(ROOT, 'docker', host), container, mode };
+        });
+
+    it('starts only with the observability profile, with its data in named volumes', () => {
+      for (const service of [prometheus, grafana]) {
+        expect(arr(service.profiles)).toEqual(['observability']);
+        const named = arr(service.volumes).map(String).filter((v) => !v.startsWith('.')).map((v) => v.split(':')[0] as string);
+        expect(named).toHaveLength(1);
+        expect(Object.keys(obj(compose.volumes))).toContain(named[0]);
+      }
+    });
+
+    it('mounts files of deploy/observability that exist, read-only', () => {
+      const all = [...binds(prometheus), ...binds(grafana)];
+      expect(all.length).toBeGreaterThanOrEqual(4);
+      for (const bind of all) {
+        expect([bind.host, existsSync(bind.host)]).toEqual([bind.host, true]);
+        expect(bind.host.startsWith(join(ROOT, 'deploy/observability'))).toBe(true);
+        expect(bind.mode).toBe('ro');
+      }
+    });
+
+    it('runs the mounted prometheus.yml, whose rule files are mounted beside it and whose jobs are those the rules and the dashboard select', () => {
+      const command = arr(prometheus.command).map(String);
+      const configPath = command.find((c) => c.startsWith('--config.file='))?.slice('--config.file='.length);
+      const config = binds(prometheus).find((b) => b.container === configPath);
+      expect(config?.host).toBe(join(ROOT, 'deploy/observability/prometheus.yml'));
+      const parsed = obj(parseYaml(readFileSync(String(config?.host), 'utf8')));
+      for (const rules of arr(parsed.rule_files).map(String)) {
+        const inContainer = posix.resolve(posix.dirname(String(configPath)), rules);
+        const mounted = binds(prometheus).find((b) => b.container === inContainer);
+        expect([rules, mounted?.host]).toEqual([rules, join(ROOT, 'deploy/observability', rules)]);
+      }
+      const jobs = arr(parsed.scrape_configs).map((c) => String(obj(c).job_name));
+      expect(jobs.sort()).toEqual(['offload-api', 'offload-worker']);
+      expect(read('deploy/observability/alerts.yaml')).toContain('up{job="offload-worker"}');
+    });
+
+    it("scrapes the API with its METRICS_TOKEN, handed to Prometheus as a compose secret", () => {
+      const parsed = obj(parseYaml(read('deploy/observability/prometheus.yml')));
+      const api = obj(arr(parsed.scrape_configs).find((c) => obj(c).job_name === 'offload-api'));
+      expect(arr(obj(arr(api.static_configs)[0]).targets)).toEqual([`api:${String(obj(obj(services.api).environment).PORT)}`]);
+      const credentials = String(obj(api.authorization).credentials_file);
+      const secret = arr(prometheus.secrets).map(String)[0] as string;
+      expect(credentials).toBe(`/run/secrets/${secret}`);
+      expect(obj(obj(compose.secrets)[secret]).environment).toBe('METRICS_TOKEN');
+      expect(String(obj(obj(services.api).environment).METRICS_TOKEN)).toMatch(/^\$\{METRICS_TOKEN:\?/);
+      const worker = obj(arr(parsed.scrape_configs).find((c) => obj(c).job_name === 'offload-worker'));
+      expect(obj(arr(worker.dns_sd_configs)[0]).port).toBe(Number(obj(obj(services.worker).environment).WORKER_HTTP_PORT));
+    });
+
+    it('provisions Grafana with the Prometheus datasource and the dashboard, which names that datasource', () => {
+      const provisioning = binds(grafana).find((b) => b.container === '/etc/grafana/provisioning');
+      const dashboards = binds(grafana).find((b) => b.container === '/var/lib/grafana/dashboards');
+      expect(provisioning?.host).toBe(join(ROOT, 'deploy/observability/grafana/provisioning'));
+      const datasources = arr(obj(parseYaml(read('deploy/observability/grafana/provisioning/datasources/prometheus.yaml'))).datasources).map(obj);
+      expect(datasources).toHaveLength(1);
+      expect(datasources[0]?.url).toBe('http://prometheus:9090');
+      const provider = obj(arr(obj(parseYaml(read('deploy/observability/grafana/provisioning/dashboards/offload.yaml'))).providers)[0]);
+      expect(obj(provider.options).path).toBe(dashboards?.container);
+      const dashboard = JSON.parse(read('deploy/observability/grafana/dashboards/offload.json')) as { panels: { type: string; datasource?: { uid?: string }; repeat?: string }[] };
+      const used = new Set(dashboard.panels.filter((p) => p.type !== 'row').map((p) => p.datasource?.uid));
+      expect([...used]).toEqual([datasources[0]?.uid]);
+      expect(dashboard.panels.some((p) => p.type === 'row' && p.repeat === 'task_type')).toBe(true);
+      expect(String(obj(grafana.environment).GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH)).toBe(`${String(dashboards?.container)}/offload.json`);
+    });
   });
 
   describe('postgres', () => {
