@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { TaskInput } from '@offload/contracts';
-import { childTraceparent } from '@offload/telemetry';
+import { outgoingTraceparent } from '@offload/telemetry';
 import { callerTenant } from './access';
 import type { AfterResponse } from './after-response';
 import { idempotencyKey, requestFingerprint } from './idempotency';
@@ -22,7 +22,7 @@ export async function acceptTask(
   const outcome = await submitTask(deps, input, {
     log: req.log,
     tenant: callerTenant(req),
-    traceparent: childTraceparent(req.get('traceparent')),
+    traceparent: outgoingTraceparent(req.get('traceparent')),
     ...(key === undefined ? {} : { idempotency: { key, fingerprint: requestFingerprint(`${req.method} ${req.path}`, sameRequest) } }),
   });
   const body = acceptedBody(outcome.record);

@@ -1,3 +1,5 @@
+// First: tracing patches express, http and pg as they load (a no-op without an OTLP exporter).
+import { tracing } from './instrument';
 import { buildTopology, createMessageSigner } from '@offload/contracts';
 import { ConfigError, ListenError, amqpCaFrom, listen, retentionOptionsFrom, storageOptionsFrom } from '@offload/config';
 import { BrokerRefusedError, BrokerUnreachableError, createManagementApi, createPublisher, createQueueDepths, managementUrlFrom, openBrokerConnection, openDeadLetterQueue, vhostFromAmqpUrl } from '@offload/broker';
@@ -138,6 +140,7 @@ async function main(): Promise<void> {
         ['publisher', () => publisher.close()],
         ['broker', () => manager.close()],
         ['storage', () => storage.close()],
+        ['tracing', () => tracing.shutdown()],
       ];
       for (const [name, step] of steps) {
         try {

@@ -4,6 +4,7 @@ import type { Delivery, Publisher } from '@offload/broker';
 import type { Storage } from '@offload/storage';
 import type { Logger, Metrics } from '@offload/telemetry';
 import { createDeliveryPump } from './delivery-pump';
+import { traceDelivery } from './delivery-tracing';
 import type { HandlerRegistry } from './handlers/handler';
 import type { RetryLimits } from './retry-policy';
 import { createRunGate } from './run-gate';
@@ -74,7 +75,8 @@ export function createConsumer(deps: ConsumerDeps): Consumer {
   async function handle(delivery: Delivery, release: AbortSignal): Promise<void> {
     deps.metrics.workerSlotsInUse.inc();
     try {
-      await handleInSlot(delivery, release);
+      // The process span (with tracing on) holds the decode, the run and the settlement.
+      await traceDelivery(delivery, (traced) => handleInSlot(traced, release));
     } finally {
       deps.metrics.workerSlotsInUse.dec();
     }

@@ -1,6 +1,7 @@
 import type { ErrorCode, Topology } from '@offload/contracts';
 import type { Delivery, Publisher } from '@offload/broker';
 import { DEAD_LETTER_HEADERS } from '@offload/dead-letters';
+import { activeTraceparent, traceEvent } from '@offload/telemetry';
 
 const MAX_ERROR_LENGTH = 2_000;
 
@@ -29,6 +30,11 @@ export async function publishDeadLetter(publisher: Publisher, topology: Topology
   headers[DEAD_LETTER_HEADERS.taskType] = info.taskType;
   headers[DEAD_LETTER_HEADERS.sourceQueue] = delivery.queue;
   headers[DEAD_LETTER_HEADERS.at] = new Date().toISOString();
+  // With tracing on: an event on the process span, and the copy continues from it (a re-drive
+  // then stays in the task's trace).
+  traceEvent('offload.dead_letter', { 'offload.task.id': delivery.messageId ?? 'unknown', 'offload.dead_letter.reason': info.code, 'offload.task.attempt': info.attempts });
+  const traceparent = activeTraceparent();
+  if (traceparent !== undefined) headers.traceparent = traceparent;
   await publisher.publish({
     exchange: topology.deadLetterExchange,
     routingKey: info.taskType,

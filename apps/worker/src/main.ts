@@ -1,3 +1,5 @@
+// First: tracing patches http and pg as they load (a no-op without an OTLP exporter).
+import './instrument';
 import { tmpdir } from 'node:os';
 import sharp from 'sharp';
 import { ConfigError, ListenError } from '@offload/config';

@@ -3,6 +3,7 @@ import { openBrokerConnection } from '@offload/broker';
 import { amqpCaFrom, listen, retentionOptionsFrom, storageOptionsFrom } from '@offload/config';
 import { openStorage, startRetentionSweeps } from '@offload/storage';
 import { createLogger, createMetrics, logProcessWarnings, timeStores, type Logger, type Metrics } from '@offload/telemetry';
+import { shutdownTracing } from '@offload/telemetry';
 import { taskTypeLimits, type WorkerConfig } from './config';
 import type { HandlerRegistry } from './handlers/handler';
 import { createHealthServer } from './health-server';
@@ -110,6 +111,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
       await manager.close().catch((err: unknown) => logger.error({ err }, 'closing the connection failed'));
       await storage.close().catch((err: unknown) => logger.error({ err }, 'closing the record store failed'));
       await new Promise<void>((resolve) => health.close(() => resolve()));
+      // Last: the spans of the drain are flushed too (a no-op with tracing off).
+      await shutdownTracing().catch((err: unknown) => logger.error({ err }, 'flushing the traces failed'));
       logger.info('shut down cleanly');
     })();
     return shuttingDown;

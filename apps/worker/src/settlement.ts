@@ -15,7 +15,7 @@ import {
   type Topology,
 } from '@offload/contracts';
 import type { Delivery, Publisher } from '@offload/broker';
-import type { Logger, Metrics } from '@offload/telemetry';
+import { FIRST_ATTEMPT_HEADER, activeTraceparent, type Logger, type Metrics } from '@offload/telemetry';
 import { publishDeadLetter } from './dead-letter';
 import { decideRetry, type RetryLimits } from './retry-policy';
 import type { TaskRecordKeeper } from './task-record-keeper';
@@ -235,6 +235,10 @@ export function createSettlement(deps: SettlementDeps): Settlement {
 
 /** Headers a copy of the message keeps (trace context), without the broker's own. */
 function passThroughHeaders(delivery: Delivery): Record<string, string> {
-  const traceparent = delivery.headers.traceparent;
-  return typeof traceparent === 'string' ? { traceparent } : {};
+  // With tracing on, the copy continues from this delivery's process span, and names the first
+  // attempt's process span (which each later attempt's process span links to).
+  const active = activeTraceparent();
+  const traceparent = active ?? delivery.headers.traceparent;
+  const first = delivery.headers[FIRST_ATTEMPT_HEADER] ?? active;
+  return { ...(typeof traceparent === 'string' ? { traceparent } : {}), ...(typeof first === 'string' ? { [FIRST_ATTEMPT_HEADER]: first } : {}) };
 }

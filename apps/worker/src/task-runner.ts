@@ -1,6 +1,7 @@
 import type { TaskPayload, TaskRecord, TaskResultRef, TaskType } from '@offload/contracts';
 import type { Storage } from '@offload/storage';
-import type { Logger } from '@offload/telemetry';
+import { annotateActiveSpan, type Logger } from '@offload/telemetry';
+import { recordStage, tracedStorage } from './delivery-tracing';
 import { TaskTimeoutError } from './errors';
 import { runHandler, type HandlerContext, type HandlerRegistry } from './handlers/handler';
 import type { TaskRecordKeeper } from './task-record-keeper';
@@ -47,7 +48,8 @@ export class TaskCancelledError extends Error {
  * the settlement does that from the outcome.
  */
 export async function runTask(deps: TaskRunnerDeps, payload: TaskPayload, ctx: RunContext): Promise<RunOutcome> {
-  const started = await deps.keeper.start(payload);
+  annotateActiveSpan({ 'offload.task.attempt': payload.retry_count + 1, 'offload.task.type': payload.task_type });
+  const started = await recordStage(payload.id, 'start', () => deps.keeper.start(payload));
   if (started.kind === 'skipped') return started;
 
   const limitMs = deps.timeoutMs(payload.task_type);
@@ -62,7 +64,7 @@ export async function runTask(deps: TaskRunnerDeps, payload: TaskPayload, ctx: R
   });
   aborted.catch(() => undefined);
 
-  const context = handlerContext(deps, payload.id, ctx.log, controller.signal);
+  const context = handlerContext({ ...deps, storage: tracedStorage(deps.storage, payload.id) }, payload.id, ctx.log, controller.signal);
   try {
     // A handler that ignores its signal is abandoned (its late writes are refused by the record
     // store), so the time limit holds even for code that cannot be interrupted.
@@ -70,7 +72,7 @@ export async function runTask(deps: TaskRunnerDeps, payload: TaskPayload, ctx: R
     if (ctx.cancel?.aborted === true) return { kind: 'cancelled' };
     if (ctx.release.aborted) return { kind: 'released' };
     // A cancel that came after the last look still wins: the record ends cancelled, not succeeded.
-    const record = await deps.keeper.succeeded(payload.id, result);
+    const record = await recordStage(payload.id, 'succeeded', () => deps.keeper.succeeded(payload.id, result));
     if (record?.status === 'cancelled') {
       await discardOutputs(deps.storage, result, ctx.log);
       return { kind: 'cancelled', record };

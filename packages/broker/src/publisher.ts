@@ -1,7 +1,7 @@
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Message } from 'amqplib';
 import { SIGNATURE_HEADER, type MessageSigner, type Topology } from '@offload/contracts';
-import type { Logger } from '@offload/telemetry';
+import { endSendSpan, startSendSpan, type Logger } from '@offload/telemetry';
 import type { AmqpConnectionManager } from './connect';
 import { assertTopology } from './assert-topology';
 import { awaitTopology } from './await-topology';
@@ -43,6 +43,8 @@ export interface PublishMessage {
    * signature. @defaultValue true (when the publisher has `sign`)
    */
   sign?: boolean;
+  /** With tracing on, an event on this publish's `send` span (`offload.redrive`). @defaultValue none */
+  traceEvent?: string;
 }
 
 export interface Publisher {
@@ -139,25 +141,15 @@ export function createPublisher(options: PublisherOptions): Publisher {
         throw new NotAcceptedError('buffer_full', `the publish buffer is full (${maxBuffered} messages waiting for the broker)`);
       }
       const headers = { ...message.headers };
-      if (options.sign !== undefined && message.sign !== false) headers[SIGNATURE_HEADER] = await options.sign.sign(message.messageId, message.body);
+      // With tracing on: a PRODUCER span per publish, whose traceparent replaces the one given.
+      const traced = startSendSpan({ ...message, bodySize: message.body.length, headers, event: message.traceEvent });
+      if (traced !== undefined) Object.assign(headers, traced.headers);
       try {
-        await channel.publish(message.exchange, message.routingKey, message.body, {
-          persistent: true,
-          mandatory: true,
-          contentType: 'application/json',
-          contentEncoding: 'utf-8',
-          messageId: message.messageId,
-          type: message.type,
-          timestamp: Math.floor(Date.now() / 1000),
-          headers,
-          timeout: publishTimeoutMs,
-        });
+        await publishConfirmed(message, headers);
+        if (traced !== undefined) endSendSpan(traced.span);
       } catch (err) {
-        takeReturned(message.messageId);
-        throw unconfirmed(err, publishTimeoutMs);
-      }
-      if (takeReturned(message.messageId)) {
-        throw new NotAcceptedError('unroutable', `no queue is bound for routing key ${message.routingKey} on ${message.exchange}`);
+        if (traced !== undefined) endSendSpan(traced.span, err);
+        throw err;
       }
     },
     isReady: () => ready && options.manager.isConnected(),
@@ -167,6 +159,30 @@ export function createPublisher(options: PublisherOptions): Publisher {
       return channel.close();
     },
   };
+
+  /** Signs (unless told not to), publishes and waits for the confirm; unroutable is a refusal. */
+  async function publishConfirmed(message: PublishMessage, headers: Record<string, string | number | boolean>): Promise<void> {
+    if (options.sign !== undefined && message.sign !== false) headers[SIGNATURE_HEADER] = await options.sign.sign(message.messageId, message.body);
+    try {
+      await channel.publish(message.exchange, message.routingKey, message.body, {
+        persistent: true,
+        mandatory: true,
+        contentType: 'application/json',
+        contentEncoding: 'utf-8',
+        messageId: message.messageId,
+        type: message.type,
+        timestamp: Math.floor(Date.now() / 1000),
+        headers,
+        timeout: publishTimeoutMs,
+      });
+    } catch (err) {
+      takeReturned(message.messageId);
+      throw unconfirmed(err, publishTimeoutMs);
+    }
+    if (takeReturned(message.messageId)) {
+      throw new NotAcceptedError('unroutable', `no queue is bound for routing key ${message.routingKey} on ${message.exchange}`);
+    }
+  }
 }
 
 /** amqp-connection-manager's rejections, by their (only) distinguishing mark: the message. */

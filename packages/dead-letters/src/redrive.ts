@@ -153,6 +153,8 @@ async function publishAgain(deps: RedriveDeps, entry: DeadLetterEntry, payload: 
     messageId: payload.id,
     type: payload.task_type,
     headers: typeof traceparent === 'string' ? { traceparent } : {},
+    // With tracing on, the send span continues the dead letter's trace and says it is a re-drive.
+    traceEvent: 'offload.redrive',
   });
 }
 

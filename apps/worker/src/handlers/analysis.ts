@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { AnalysisContent, TaskResultRef } from '@offload/contracts';
 import { outputKey, type Storage } from '@offload/storage';
+import { inStageSpan } from '@offload/telemetry';
 import { profileDataset, type AnalysisLimits } from '../analysis/profile-dataset';
 import { z } from 'zod';
 import { intVar } from '@offload/config';
@@ -18,7 +19,8 @@ export function analysisHandler(limits: AnalysisLimits): TaskHandler<'analysis'>
     const scratch = await mkdtemp(join(limits.tempDir, 'offload-dataset-'));
     try {
       const { path, format } = await datasetFile(content, storage, scratch);
-      const result = await profileDataset(
+      const result = await inStageSpan('query', { 'offload.task.id': taskId }, () =>
+        profileDataset(
         path,
         {
           // Errors name the data as the client knows it: its upload key, never the blob's path.
@@ -32,6 +34,7 @@ export function analysisHandler(limits: AnalysisLimits): TaskHandler<'analysis'>
         limits,
         signal,
         progress,
+        ),
       );
       const key = outputKey(taskId, 'json');
       const { bytes } = await storage.blobs.put(key, Buffer.from(JSON.stringify(result)));

@@ -1,5 +1,6 @@
 import type { Rendition, ThumbnailResult } from '@offload/contracts';
 import { outputKey } from '@offload/storage';
+import { inStageSpan } from '@offload/telemetry';
 import { renderThumbnails, type ThumbnailLimits } from '../thumbnail/render-thumbnails';
 import { defineWorkerTaskType, type TaskHandler } from './handler';
 
@@ -13,7 +14,9 @@ export function thumbnailHandler(limits: ThumbnailLimits): TaskHandler<'thumbnai
   return async (content, { taskId, storage, signal, progress, log }) => {
     const image = await storage.blobs.read(content.image);
     signal.throwIfAborted();
-    const rendered = await renderThumbnails(image, content, limits, signal, (done, total) => progress(done / (total + 1)));
+    const rendered = await inStageSpan('render', { 'offload.task.id': taskId }, () =>
+      renderThumbnails(image, content, limits, signal, (done, total) => progress(done / (total + 1))),
+    );
     const outputs: Rendition[] = [];
     for (const r of rendered) {
       const key = outputKey(taskId, `${r.name}.${EXTENSIONS[r.contentType] ?? 'bin'}`);

@@ -1,5 +1,6 @@
 import type { WatermarkResult } from '@offload/contracts';
 import { outputKey } from '@offload/storage';
+import { inStageSpan } from '@offload/telemetry';
 import { renderWatermark, type WatermarkLimits } from '../watermark/render-watermark';
 import { defineWorkerTaskType, type TaskHandler } from './handler';
 
@@ -9,7 +10,9 @@ export function watermarkHandler(limits: WatermarkLimits): TaskHandler<'watermar
     const image = await storage.blobs.read(content.image);
     const logo = content.watermark.logo === undefined ? undefined : await storage.blobs.read(content.watermark.logo);
     signal.throwIfAborted();
-    const output = await renderWatermark({ image, ...(logo ? { logo } : {}), options: content.watermark, limits, signal, onProgress: progress });
+    const output = await inStageSpan('render', { 'offload.task.id': taskId }, () =>
+      renderWatermark({ image, ...(logo ? { logo } : {}), options: content.watermark, limits, signal, onProgress: progress }),
+    );
     const key = outputKey(taskId, output.format === 'jpeg' ? 'jpg' : output.format);
     const { bytes } = await storage.blobs.put(key, output.data);
     log.debug({ output_key: key, bytes, width: output.width, height: output.height, pages: output.pages }, 'watermark stored');
