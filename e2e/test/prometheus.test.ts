@@ -96,7 +96,10 @@ describe('Prometheus scraping the API and a worker', () => {
     expect(await valueOf('offload_worker_concurrency{job="offload-worker"}')).toBe(1);
     // Read from RabbitMQ at scrape time by the API: the task's queue, empty again.
     expect(await valueOf('offload_queue_messages{job="offload-api",task_type="analysis",queue="normal",state="ready"}')).toBe(0);
+    expect(await valueOf('offload_dead_letter_messages{job="offload-api",state="ready"}')).toBe(0);
+    // Record database calls, timed in each role.
     expect((await query('offload_record_store_duration_seconds_count{job="offload-worker",store="records",operation="update",outcome="ok"}')).length).toBe(1);
+    expect((await query('offload_record_store_duration_seconds_count{job="offload-api",store="records",operation="create",outcome="ok"}')).length).toBe(1);
   });
 
   it('evaluates every alert rule without error, and OffloadNoWorkerUp goes pending once the worker is gone', async () => {
