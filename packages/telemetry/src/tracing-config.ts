@@ -1,7 +1,7 @@
 /** What the standard OTEL_* variables ask of tracing; pure, so each rule has a test. */
 export type TracingSettings =
   | { enabled: false; reason: string }
-  | { enabled: true; protocol: 'http/protobuf' | 'http/json'; serviceName: string };
+  | { enabled: true; protocol: 'http/protobuf' | 'http/json'; serviceName: string; tracesUrl: string };
 
 export class TracingConfigError extends Error {
   constructor(message: string) {
@@ -37,5 +37,12 @@ export function tracingSettings(env: Env, defaultServiceName: string): TracingSe
     throw new TracingConfigError(`OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported: use http/protobuf (the default) or http/json`);
   }
   const serviceName = set(env.OTEL_SERVICE_NAME) ? env.OTEL_SERVICE_NAME.trim() : defaultServiceName;
-  return { enabled: true, protocol, serviceName };
+  return { enabled: true, protocol, serviceName, tracesUrl: tracesUrl(env) };
+}
+
+/** The spec's rule: the per-signal endpoint as given, else the base one with /v1/traces appended. */
+function tracesUrl(env: Env): string {
+  if (set(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT.trim();
+  const base = set(env.OTEL_EXPORTER_OTLP_ENDPOINT) ? env.OTEL_EXPORTER_OTLP_ENDPOINT.trim() : 'http://localhost:4318';
+  return `${base.replace(/\/+$/, '')}/v1/traces`;
 }

@@ -17,14 +17,14 @@ export interface RegisteredSdk {
 
 /**
  * The SDK, registered globally: loaded only when tracing is on (tracing.ts requires this file
- * lazily), so a process with tracing off never loads it. The exporter reads
- * OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, _HEADERS, _TIMEOUT; the batch processor OTEL_BSP_*; the
+ * lazily), so a process with tracing off never loads it. The exporter sends to `tracesUrl` (from
+ * the env given to startTracing) and reads OTEL_EXPORTER_OTLP_[TRACES_]HEADERS, _TIMEOUT; the batch processor OTEL_BSP_*; the
  * sampler OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG (default parentbased_always_on); the
  * resource OTEL_RESOURCE_ATTRIBUTES.
  */
-export function registerSdk(serviceName: string, protocol: 'http/protobuf' | 'http/json', spanProcessor?: SpanProcessor): RegisteredSdk {
+export function registerSdk(serviceName: string, protocol: 'http/protobuf' | 'http/json', tracesUrl: string, spanProcessor?: SpanProcessor): RegisteredSdk {
   const resource = resourceFromAttributes({ 'service.name': serviceName }).merge(detectResources({ detectors: [envDetector] }));
-  const processor = spanProcessor ?? new BatchSpanProcessor(protocol === 'http/json' ? new JsonExporter() : new ProtobufExporter());
+  const processor = spanProcessor ?? new BatchSpanProcessor(protocol === 'http/json' ? new JsonExporter({ url: tracesUrl }) : new ProtobufExporter({ url: tracesUrl }));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
   // W3C trace context only: HTTP requests and AMQP headers carry traceparent and tracestate.
   provider.register({ propagator: new W3CTraceContextPropagator() });

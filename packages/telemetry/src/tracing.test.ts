@@ -21,7 +21,12 @@ describe('tracingSettings', () => {
   });
 
   it('is on with an endpoint, protobuf by default, under the default service name', () => {
-    expect(tracingSettings({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' }, 'offload-api')).toEqual({ enabled: true, protocol: 'http/protobuf', serviceName: 'offload-api' });
+    expect(tracingSettings({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' }, 'offload-api')).toEqual({
+      enabled: true,
+      protocol: 'http/protobuf',
+      serviceName: 'offload-api',
+      tracesUrl: 'http://collector:4318/v1/traces',
+    });
   });
 
   it('is on with OTEL_TRACES_EXPORTER=otlp alone, and takes the protocol and OTEL_SERVICE_NAME given', () => {
@@ -29,7 +34,9 @@ describe('tracingSettings', () => {
       enabled: true,
       protocol: 'http/json',
       serviceName: 'thumbs',
+      tracesUrl: 'http://localhost:4318/v1/traces',
     });
+    expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }, 'x')).toMatchObject({ tracesUrl: 'http://collector:4318/v1/traces' });
   });
 
   it('refuses an exporter or protocol it does not ship, naming the variable', () => {

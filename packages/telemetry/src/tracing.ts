@@ -32,7 +32,7 @@ export function startTracing(options: StartTracingOptions): Tracing {
     // Required here, not imported: with tracing off the SDK and its instrumentations never load.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { registerSdk } = require('./tracing-sdk') as typeof TracingSdk;
-    sdk = registerSdk(settings.serviceName, settings.protocol, options.spanProcessor);
+    sdk = registerSdk(settings.serviceName, settings.protocol, settings.tracesUrl, options.spanProcessor);
   }
   return { settings, shutdown: shutdownTracing };
 }
