@@ -10,11 +10,14 @@
 // tasks/s = N ÷ (first publish → last task settled). Latency = publish → handler start.
 // With SQLite, offload also runs a side that publishes the same tasks at priority `high` (routing
 // key `watermark.high`, so through the type's high work queue), to the same worker process.
+// And a side with tracing on (OpenTelemetry, every span sampled, OTLP/HTTP protobuf to a local
+// receiver in this process): the publisher here and a worker of its own; tracing off is the plain
+// SQLite side, interleaved with it.
 import { join } from 'node:path';
 import amqplib from 'amqplib';
 import { buildTopology, workRoutingKey, type TaskPriority } from '@offload/contracts';
 import { connectBroker, createPublisher, waitForBroker } from '@offload/broker';
-import { createLogger } from '@offload/telemetry';
+import { createLogger, shutdownTracing, startTracing } from '@offload/telemetry';
 import { deleteTestTopology } from '@offload/test-support';
 import { addInBulk, addOne, addOneAtATime, openQueue, redisVersion } from './lib/bullmq';
 import { ROOT } from './lib/child';
@@ -27,6 +30,7 @@ import { runRowCli, type RowOptions } from './lib/row';
 import { brokerPid, cpuDuring, formatCpu, perItem, postgresPids, redisPid, type CpuGroup } from './lib/process-stats';
 import { epochMs, latency, pairedRatio, spread, type Latency } from './lib/stats';
 import { paced, windowed } from './lib/windowed';
+import { startOtlpSink } from './lib/otlp-sink';
 
 export const PUBLISH_WINDOW = 256;
 export const PREFETCH = 50;
@@ -35,6 +39,13 @@ export const PACED_RATE = 200;
 const ROW = '1 queue overhead';
 /** offload with SQLite, every task published at priority `high`. */
 const HIGH_PRIORITY_SIDE = `${offloadSide(SQLITE_VARIANT)}, priority high`;
+/** offload with SQLite, tracing on: every span sampled and exported. */
+const TRACED_SIDE = `${offloadSide(SQLITE_VARIANT)}, traced`;
+
+/** The standard variables that turn tracing on, for the traced side's worker and publisher. */
+export function tracingEnv(endpoint: string): Record<string, string> {
+  return { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_TRACES_SAMPLER: 'always_on' };
+}
 
 export interface SideRun {
   tasksPerSec: number;
@@ -167,6 +178,35 @@ export async function measureQueueOverhead(options: RowOptions): Promise<RowResu
       }
     }
 
+    // offload with SQLite and tracing on: its own topology and worker (with the OTEL_* variables);
+    // the publisher here traces only while this side publishes (the SDK is global to a process).
+    if (offloadVariants.some((v) => v.name === SQLITE_VARIANT.name)) {
+      const sink = await startOtlpSink();
+      const tracedPrefix = `${prefix}-traced`;
+      const traced = await openOffloadPublisher(tracedPrefix);
+      cleanups.push(() => traced.close(), () => deleteTestTopology(tracedPrefix), () => sink.close());
+      const tracedPool = await startConsumers(join(ROOT, 'bench/lib/offload-worker.ts'), 1, {
+        log: 'queue-overhead-offload-worker-traced',
+        env: { ...noopWorkerEnv(tracedPrefix, dataDir), ...SQLITE_VARIANT.env, ...tracingEnv(sink.url) },
+        args: ['noop'],
+      });
+      cleanups.unshift(() => tracedPool.stop());
+      sides.push({
+        name: TRACED_SIDE,
+        pool: tracedPool,
+        servers: { broker },
+        publish: async (n) => {
+          startTracing({ defaultServiceName: 'offload-bench-publisher', env: tracingEnv(sink.url) });
+          try {
+            await traced.publishMany(n, () => offloadNoopTask(epochMs()));
+          } finally {
+            // Flushes what is left: the export is part of the side's cost.
+            await shutdownTracing();
+          }
+        },
+      });
+    }
+
     // raw amqplib: a ConfirmChannel with a window of 256 outstanding confirms, same queue type.
     const connection = await amqplib.connect(AMQP_URL);
     const channel = await connection.createConfirmChannel();
@@ -277,6 +317,18 @@ function tableLines(
       baseline: { name: 'offload SQLite, priority normal', value: spread(normal.map((r) => r.tasksPerSec)) },
       ratio: pairedRatio(high.map((r) => r.tasksPerSec), normal.map((r) => r.tasksPerSec)),
       note: 'published with routing key watermark.high (the high work queue), to the same worker process; every worker consumes both queues of its types, so the normal side already pays for an idle consumer on the high queue',
+    });
+  }
+  const traced = runs[TRACED_SIDE];
+  if (traced && normal) {
+    lines.push({
+      row: ROW,
+      metric: 'tasks/s, SQLite, tracing on',
+      unit: 'per_s',
+      offload: spread(traced.map((r) => r.tasksPerSec)),
+      baseline: { name: 'offload SQLite, tracing off', value: spread(normal.map((r) => r.tasksPerSec)) },
+      ratio: pairedRatio(traced.map((r) => r.tasksPerSec), normal.map((r) => r.tasksPerSec)),
+      note: 'OpenTelemetry on in the publisher and the worker, OTEL_TRACES_SAMPLER=always_on, OTLP/HTTP protobuf to a local receiver (batch processor defaults); 5 spans per task: send, process, record ×2, ack',
     });
   }
   const latencyLines = (label: string, of: Record<string, Latency[]>) => {

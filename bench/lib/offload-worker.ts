@@ -8,13 +8,15 @@
 import { tmpdir } from 'node:os';
 import sharp from 'sharp';
 import type { TaskResultRef } from '@offload/contracts';
-import { createMetrics } from '@offload/telemetry';
+import { createMetrics, startTracing } from '@offload/telemetry';
 import { loadWorkerConfig, createHandlers, runWorker, type TaskHandler } from '@offload/worker/testing';
 import { reportToParent } from './consumer-protocol';
 import { sentAtOf } from './noop-task';
 
 async function main(): Promise<void> {
   const mode = process.argv[2] ?? 'noop';
+  // As apps/worker/src/instrument.ts: on only when the side sets an OTLP endpoint (row 1's traced side).
+  startTracing({ defaultServiceName: 'offload-worker', env: process.env });
   const config = loadWorkerConfig(process.env);
   const report = reportToParent();
   const metrics = createMetrics('worker');

@@ -36,7 +36,7 @@ describe('traces, end to end', () => {
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_BSP_SCHEDULE_DELAY: '100',
     };
-    api = startNode(API_ENTRY, { ...env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', AUTH: 'off' });
+    api = startNode(API_ENTRY, { ...env, LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', AUTH: 'off' });
     worker = startNode(WORKER_ENTRY, { ...env, LOG_LEVEL: 'info', WORKER_HTTP_PORT: '0', WORKER_TASK_TYPES: 'watermark' });
     await waitForHttp(`${base}/readyz`);
   });
@@ -101,13 +101,14 @@ describe('traces, end to end', () => {
     expect(new Set(children.map((s) => s.name))).toEqual(new Set(['record', 'read input', 'render', 'write output', `ack ${queue}`]));
     expect(children.find((s) => s.name.startsWith('ack '))?.attributes['messaging.operation.type']).toBe('settle');
 
-    // Every line the worker logged for this task carries the trace.
-    const lines = worker
-      .output()
-      .split('\n')
-      .filter((l) => l.includes(id))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.length).toBeGreaterThan(0);
-    for (const line of lines) expect(line).toMatchObject({ trace_id: CLIENT_TRACE, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) as unknown });
+    // Every line the API (its request line) and the worker logged for this task carries the trace.
+    for (const output of [api.output(), worker.output()]) {
+      const lines = output
+        .split('\n')
+        .filter((l) => l.includes(id))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect(line).toMatchObject({ trace_id: CLIENT_TRACE, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) as unknown });
+    }
   });
 });
