@@ -73,6 +73,7 @@ describe('traces, end to end', () => {
 
     const http = inTrace().find((s) => s.kind === SERVER && s.service === 'offload-api');
     expect(http?.parentSpanId).toBe(CLIENT_SPAN);
+    expect(http?.attributes).toMatchObject({ 'http.route': '/v1/images', 'offload.task.id': id });
     const send = one(`send ${prefix}.tasks`, 'offload-api');
     expect(send.kind).toBe(PRODUCER);
     expect(send.attributes).toMatchObject({

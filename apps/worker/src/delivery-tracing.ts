@@ -24,8 +24,8 @@ function withSettleSpans(delivery: Delivery): Delivery {
     headers: delivery.headers,
     deliveryCount: delivery.deliveryCount,
     redelivered: delivery.redelivered,
-    ack: () => inSettleSpan(delivery.queue, 'ack', () => delivery.ack()),
-    nack: (requeue) => inSettleSpan(delivery.queue, requeue ? 'nack' : 'reject', () => delivery.nack(requeue)),
+    ack: () => inSettleSpan(delivery.queue, 'ack', () => delivery.ack(), delivery.messageId),
+    nack: (requeue) => inSettleSpan(delivery.queue, requeue ? 'nack' : 'reject', () => delivery.nack(requeue), delivery.messageId),
     isLive: () => delivery.isLive(),
   };
 }

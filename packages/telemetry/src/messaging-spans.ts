@@ -122,15 +122,18 @@ export async function inStageSpan<T>(name: string, attributes: Attributes, fn: (
 }
 
 /** A `settle` span (ack, nack, reject) around a settlement call: it is synchronous on the channel. */
-export function inSettleSpan<T>(queue: string, operation: 'ack' | 'nack' | 'reject', fn: () => T): T {
+export function inSettleSpan<T>(queue: string, operation: 'ack' | 'nack' | 'reject', fn: () => T, taskId?: string): T {
   if (!isTracing()) return fn();
   const active = context.active();
   if (trace.getSpan(active) === undefined) return fn();
-  const span = offloadTracer().startSpan(
-    `${operation} ${queue}`,
-    { kind: SpanKind.CONSUMER, attributes: { [SPAN_ATTRIBUTES.system]: 'rabbitmq', [SPAN_ATTRIBUTES.operationType]: 'settle', [SPAN_ATTRIBUTES.operationName]: operation, [SPAN_ATTRIBUTES.destination]: queue } },
-    active,
-  );
+  const attributes: Attributes = {
+    [SPAN_ATTRIBUTES.system]: 'rabbitmq',
+    [SPAN_ATTRIBUTES.operationType]: 'settle',
+    [SPAN_ATTRIBUTES.operationName]: operation,
+    [SPAN_ATTRIBUTES.destination]: queue,
+  };
+  if (taskId !== undefined) attributes[SPAN_ATTRIBUTES.taskId] = taskId;
+  const span = offloadTracer().startSpan(`${operation} ${queue}`, { kind: SpanKind.CONSUMER, attributes }, active);
   try {
     return fn();
   } finally {

@@ -38,8 +38,9 @@ export function registerSdk(serviceName: string, protocol: 'http/protobuf' | 'ht
 }
 
 /**
- * http (server spans; client spans only inside a trace; probes ignored), express (routers and
- * route handlers, not each middleware: a dozen spans per request said nothing), pg (queries inside
+ * http (server spans, with the task id; client spans only inside a trace; probes ignored),
+ * express (the route handler, which names http.route; not each middleware or router the request
+ * passes: a dozen spans per request that said nothing), pg (queries inside
  * a trace only, so pollers start no traces). Not amqplib: the broker package makes the messaging
  * spans itself (messaging-spans.ts); amqplib's would double each publish and delivery, overwrite
  * our traceparent header with its own, end at the ack rather than the work, and use the obsolete
@@ -50,8 +51,14 @@ function offloadInstrumentations(): Instrumentation[] {
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (req) => PROBE_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
       requireParentforOutgoingSpans: true,
+      // The task a request created or read (the API sets res.locals.taskId), on its server span.
+      applyCustomAttributesOnSpan: (span, _request, response) => {
+        const locals: unknown = 'locals' in response ? response.locals : undefined;
+        const taskId: unknown = typeof locals === 'object' && locals !== null && 'taskId' in locals ? locals.taskId : undefined;
+        if (typeof taskId === 'string') span.setAttribute('offload.task.id', taskId);
+      },
     }),
-    new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
+    new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
     new PgInstrumentation({ requireParentSpan: true }),
   ];
 }
