@@ -34,7 +34,7 @@ export function createMetrics(role: 'api' | 'worker'): Metrics {
     registry,
     tasksSubmitted: new Counter({
       name: 'offload_tasks_submitted_total',
-      help: 'Tasks submitted to the API, by outcome (accepted, not_accepted, rejected)',
+      help: 'Tasks submitted to the API, by outcome (accepted; not_accepted: the broker did not confirm in time, the client got 503)',
       labelNames: ['task_type', 'outcome'],
       registers: [registry],
     }),
