@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { env as processEnv } from 'node:process';
 import sharp from 'sharp';
 import { TEST_AMQP_URL, deleteTestTopology, tempDataDir, uniquePrefix, waitUntil } from '@offload/test-support';
 import { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver';
@@ -8,6 +10,24 @@ const CLIENT_SPAN = '00f067aa0ba902b7';
 const PRODUCER = 4;
 const CONSUMER = 5;
 const SERVER = 2;
+const KINDS: Record<number, string> = { 1: 'INTERNAL', 2: 'SERVER', 3: 'CLIENT', 4: 'PRODUCER', 5: 'CONSUMER' };
+
+/** The trace as an indented tree, one span a line: what the README and the notes show. */
+function renderTrace(spans: readonly ReceivedSpan[]): string {
+  const ids = new Set(spans.map((s) => s.spanId));
+  const lines: string[] = [];
+  const walk = (parent: string, depth: number) => {
+    for (const span of spans.filter((s) => s.parentSpanId === parent || (depth === 0 && !ids.has(s.parentSpanId) && parent === ''))) {
+      const keys = ['http.route', 'messaging.operation.type', 'messaging.destination.name', 'offload.task.attempt'].filter((k) => k in span.attributes);
+      const attrs = keys.map((k) => `${k}=${String(span.attributes[k])}`).join(' ');
+      const links = span.links.length > 0 ? ` links→${span.links.map((l) => l.spanId).join(',')}` : '';
+      lines.push(`${'  '.repeat(depth)}${span.name} [${KINDS[span.kind] ?? span.kind}, ${span.service}] ${span.spanId}${links} ${attrs}`.trimEnd());
+      walk(span.spanId, depth + 1);
+    }
+  };
+  walk('', 0);
+  return lines.join('\n');
+}
 
 /**
  * One upload through the built API and worker, both exporting over OTLP/HTTP (JSON) to a real
@@ -101,6 +121,10 @@ describe('traces, end to end', () => {
     const children = inTrace().filter((s) => s.parentSpanId === process?.spanId);
     expect(new Set(children.map((s) => s.name))).toEqual(new Set(['record', 'read input', 'render', 'write output', `ack ${queue}`]));
     expect(children.find((s) => s.name.startsWith('ack '))?.attributes['messaging.operation.type']).toBe('settle');
+
+    // OFFLOAD_TRACE_OUT: where to write the trace as this test captured it (for the notes).
+    const traceOut = processEnv.OFFLOAD_TRACE_OUT;
+    if (traceOut !== undefined) await writeFile(traceOut, `${renderTrace(inTrace())}\n`);
 
     // Every line the API (its request line) and the worker logged for this task carries the trace.
     for (const output of [api.output(), worker.output()]) {
