@@ -179,8 +179,13 @@ describe('the console in a real browser', () => {
     await page.getByRole('checkbox', { name: 'watermark' }).check();
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(/status=failed/);
-    for (const id of ids) await page.locator(`tr[data-task-id="${id}"]`).waitFor();
-    expect(await page.locator('[data-testid="task-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status')))).toEqual(['failed', 'failed']);
+    // The list settles on exactly the two failed watermarks (the page asks the API again for the
+    // new filters; the earlier rows go at once).
+    const shown = () => page.locator('[data-testid="task-table"] tbody tr').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-task-id') ?? ''}:${r.getAttribute('data-status') ?? ''}`));
+    await waitUntil(async () => JSON.stringify([...(await shown())].sort()) === JSON.stringify(ids.map((id) => `${id}:failed`).sort()), {
+      description: 'the two failed watermark tasks, and nothing else, listed',
+      timeoutMs: 10_000,
+    });
     await page.getByTestId('redrive-shown').click();
     await page.getByTestId('confirm').click();
     await expect(page.getByTestId('notice').textContent()).resolves.toBe('Re-drove 2 of 2.');

@@ -74,7 +74,13 @@ export function Tasks({ session, query }: { session: Session; query: URLSearchPa
     // filterKey stands for the filters.
   }, [filterKey, session.api]);
 
-  useEffect(load, [load]);
+  // New filters: the rows of the old ones go at once (not when the new page arrives), so nothing
+  // shown ever contradicts the filters. A resync or a reconnect reloads in place instead.
+  useEffect(() => {
+    setRows([]);
+    setCursor(undefined);
+    load();
+  }, [load]);
 
   const more = () => {
     if (cursor === undefined) return;
