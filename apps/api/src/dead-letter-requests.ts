@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { ERROR_CODE_NAMES, toFieldProblems, type FieldProblem } from '@offload/contracts';
+import { ERROR_CODE_NAMES, toFieldProblems } from '@offload/contracts';
 import { TASK_TYPE_PATTERN, describeSelection, type DeadLetterSelection } from '@offload/dead-letters';
 import { HttpProblem, validationProblem } from './http-errors';
+import { parseQuery } from './query-params';
 
 /**
  * Entries one dead-letter call takes from the queue at most (list, re-drive or purge): past it,
@@ -33,8 +34,6 @@ const listQuerySchema = z.strictObject({
     .default(DEAD_LETTERS_LIMIT_DEFAULT),
 });
 
-const PARAMETERS = Object.keys(listQuerySchema.shape);
-
 export interface DeadLetterListQuery {
   selection: DeadLetterSelection;
   limit: number;
@@ -42,16 +41,7 @@ export interface DeadLetterListQuery {
 
 /** The query of `GET /v1/dead-letters`, or a 422 with one problem per bad parameter at `query.<name>`. */
 export function parseDeadLetterListQuery(query: unknown): DeadLetterListQuery {
-  const parsed = listQuerySchema.safeParse(query);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.flatMap((issue): FieldProblem[] =>
-      issue.code === 'unrecognized_keys'
-        ? issue.keys.map((key) => ({ path: `query.${key}`, message: `unknown parameter; this route takes ${PARAMETERS.join(', ')}`, code: issue.code }))
-        : [{ path: `query.${String(issue.path[0] ?? '')}`, message: issue.message, code: issue.code }],
-    );
-    throw validationProblem(problems, 'the query failed validation');
-  }
-  const { task_type, reason: byReason, limit } = parsed.data;
+  const { task_type, reason: byReason, limit } = parseQuery(listQuerySchema, query);
   const selection: DeadLetterSelection = task_type === undefined && byReason === undefined ? { kind: 'all' } : { kind: 'filter', task_type, reason: byReason };
   return { selection, limit };
 }

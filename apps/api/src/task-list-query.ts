@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { TASK_STATUSES, TASK_TYPES, tenantSchema, type FieldProblem, type TaskRecord } from '@offload/contracts';
+import { TASK_STATUSES, TASK_TYPES, tenantSchema, type TaskRecord } from '@offload/contracts';
 import type { ListRequest, TaskFilter, TaskPage } from '@offload/storage';
 import { validationProblem, type HttpProblem } from './http-errors';
+import { parseQuery } from './query-params';
 
 /** Tasks per page when the query names no `limit`. */
 export const LIST_LIMIT_DEFAULT = 50;
@@ -62,22 +63,9 @@ export const taskListQuerySchema = z
 
 export type TaskListQuery = z.output<typeof taskListQuerySchema>;
 
-const PARAMETERS = Object.keys(taskListQuerySchema.shape);
-
-/** One problem per bad parameter, at `query.<parameter>`. */
-function queryProblems(error: z.ZodError): FieldProblem[] {
-  return error.issues.flatMap((issue): FieldProblem[] =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ path: `query.${key}`, message: `unknown parameter; this route takes ${PARAMETERS.join(', ')}`, code: issue.code }))
-      : [{ path: `query.${String(issue.path[0] ?? '')}`, message: issue.message, code: issue.code }],
-  );
-}
-
 /** The query of a request (Express's simple parser: strings, arrays of strings for repeats), or a 422. */
 export function parseTaskListQuery(query: unknown): TaskListQuery {
-  const parsed = taskListQuerySchema.safeParse(query);
-  if (!parsed.success) throw validationProblem(queryProblems(parsed.error), 'the query failed validation');
-  return parsed.data;
+  return parseQuery(taskListQuerySchema, query);
 }
 
 /** What storage is asked for: the query's filters narrowed by what the caller may see. */

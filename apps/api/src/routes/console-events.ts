@@ -1,11 +1,12 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
-import { tenantSchema, toFieldProblems, type TaskRecord, type Topology } from '@offload/contracts';
+import { tenantSchema, type TaskRecord, type Topology } from '@offload/contracts';
 import type { QueueDepths } from '@offload/broker';
 import type { TaskActivity, TaskFilter, TaskQueries, WorkerStore } from '@offload/storage';
 import { isAdmin, needs, requireScope, tenantScope } from '../access';
 import { openEventStream, type EventStream } from '../event-stream';
-import { HttpProblem, validationProblem } from '../http-errors';
+import { HttpProblem } from '../http-errors';
+import { parseQuery } from '../query-params';
 import type { TaskChangeFeed } from '../task-change-feed';
 import { readHistory, readStats } from './stats';
 import { readWorkers } from './workers';
@@ -48,12 +49,6 @@ const topicsSchema = z
 
 const querySchema = z.strictObject({ topics: topicsSchema.default(['tasks']), tenant: tenantSchema.optional() });
 
-function parseQuery(req: Request): z.output<typeof querySchema> {
-  const parsed = querySchema.safeParse(req.query);
-  if (!parsed.success) throw validationProblem(toFieldProblems(parsed.error, ['query']), 'the query failed validation');
-  return parsed.data;
-}
-
 /**
  * One value computed at most once per `ttlMs` per key, shared by every stream of this process
  * that asks for it: ten consoles on the overview cost one count, not ten.
@@ -87,7 +82,7 @@ export function consoleEventRoutes(deps: ConsoleEventRoutesDeps): Router {
   let open = 0;
 
   router.get('/v1/events', needs('tasks:read'), (req, res) => {
-    const query = parseQuery(req);
+    const query = parseQuery(querySchema, req.query);
     if (query.topics.includes('workers')) requireScope(req, 'admin');
     const scope: Pick<TaskFilter, 'tenant'> = tenantScope(req, query.tenant);
     if (open >= deps.maxStreams) {

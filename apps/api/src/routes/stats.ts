@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { tenantSchema, toFieldProblems, type HistoryBody, type StatsBody, type Topology } from '@offload/contracts';
+import { tenantSchema, type HistoryBody, type StatsBody, type Topology } from '@offload/contracts';
 import type { QueueDepths } from '@offload/broker';
 import type { TaskActivity, TaskFilter, TaskQueries } from '@offload/storage';
 import { needs, tenantScope } from '../access';
-import { validationProblem } from '../http-errors';
+import { parseQuery } from '../query-params';
 import { historyBody } from '../stats-history';
 import { statsBody, statsQueues } from '../stats-report';
 
@@ -33,12 +33,6 @@ const historyQuerySchema = z.strictObject({
     .pipe(z.number().int().min(5, 'must be at least 5').max(1_440, 'must be at most 1440 (a day)'))
     .default(60),
 });
-
-function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
-  const parsed = schema.safeParse(query);
-  if (!parsed.success) throw validationProblem(toFieldProblems(parsed.error, ['query']), 'the query failed validation');
-  return parsed.data;
-}
 
 /** Counts per type and status, and the broker's queue depths: `GET /v1/stats`. */
 export async function readStats(deps: Omit<StatsRoutesDeps, 'activity'>, scope: Pick<TaskFilter, 'tenant'>): Promise<StatsBody> {
