@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { correlationColour, heatmapWindow, histogramBars } from './analysis-view';
-import { formatBytes, formatDuration } from './format';
+import { formatAgo, formatBytes, formatDuration } from './format';
 
 describe('analysis view', () => {
   it('colours −1 blue, 0 white, +1 red and null grey', () => {
@@ -31,5 +31,9 @@ describe('analysis view', () => {
     expect(formatDuration(185_000)).toBe('3 min 5 s');
     expect(formatBytes(1536)).toBe('1.5 KiB');
     expect(formatBytes(512)).toBe('512 B');
+    const now = Date.parse('2026-01-01T00:01:00Z');
+    expect(formatAgo('2026-01-01T00:00:00Z', now)).toBe('1 min 0 s ago');
+    expect(formatAgo('2026-01-01T00:01:00.185Z', now)).toBe('just now');
+    expect(formatAgo('2026-01-01T01:01:00Z', now)).toBe('in 1 h 0 min');
   });
 });

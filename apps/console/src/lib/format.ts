@@ -7,12 +7,17 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} min`;
 }
 
+/** Times this close ahead of `nowMs` read as now (the page's clock ticks, the server's does not wait). */
+const JUST_NOW_MS = 10_000;
+
 /** How long ago `iso` was, relative to `nowMs`: "12 s ago", "in 3 min". */
 export function formatAgo(iso: string | undefined, nowMs: number): string {
   if (iso === undefined) return '–';
   const at = Date.parse(iso);
   if (Number.isNaN(at)) return '–';
   const diff = nowMs - at;
+  // `nowMs` ticks every few seconds: a row that arrived since is not in the future.
+  if (diff < 0 && diff > -JUST_NOW_MS) return 'just now';
   return diff >= 0 ? `${formatDuration(diff)} ago` : `in ${formatDuration(-diff)}`;
 }
 
