@@ -5,7 +5,6 @@ import { NoticeBanner, ProblemBanner } from '../components/banners';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { LiveBanner } from '../components/live-banner';
 import { StatusBadge } from '../components/status-badge';
-import { ApiError } from '../lib/api-client';
 import { STATUSES, TASK_TYPE_LIST, type TaskRecord, type TaskStatus, type TaskType } from '../lib/domain';
 import { formatAgo, formatTime } from '../lib/format';
 import { taskHref, tasksHref } from '../lib/hash-route';
@@ -273,8 +272,4 @@ function FilterForm({ filters, admin, onApply }: { filters: TaskFilters; admin: 
       </p>
     </form>
   );
-}
-
-export function isNotFound(err: unknown): boolean {
-  return err instanceof ApiError && err.status === 404;
 }
